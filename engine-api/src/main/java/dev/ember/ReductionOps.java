@@ -118,6 +118,13 @@ final class ReductionOps {
             g.reshape(kept).expand(inShape)});
     }
 
+    /**
+     * {@code -Dember.reduce.meanDivOp=true} (read per call): {@link #mean(Tensor, int[], boolean)} divides its sum by
+     * the count with {@code div}, into a second tensor (the old path, for before/after runs); without it the backend
+     * divides the fresh sum in place, the same kernel and scalar, so the same bits.
+     */
+    static final String MEAN_DIV_OP = "ember.reduce.meanDivOp";
+
     static Tensor mean(Tensor a, int[] dims, boolean keepdim) {
         if (a.dtype.isComplex()) {
             return ComplexOps.mean(a, dims, keepdim);
@@ -137,7 +144,19 @@ final class ReductionOps {
         try (GradMode off = Ember.noGrad()) {
             // PyTorch 2.x's mean_out on the CPU: float16 and bfloat16 sum into float32, divide, and round once
             DType acc = a.dtype.isReducedFloatingPoint() ? DType.FLOAT32 : a.dtype;
-            out = narrowedBack(reduceKernel(ReduceOp.SUM, a, mask, keepdim, acc).div((double) count), a.dtype);
+            Tensor sum = reduceKernel(ReduceOp.SUM, a, mask, keepdim, acc);
+            if (Boolean.getBoolean(MEAN_DIV_OP) || (acc != DType.FLOAT32 && acc != DType.FLOAT64)) {
+                out = narrowedBack(sum.div((double) count), a.dtype);
+            } else {
+                // the fresh sum divided in its own storage by the kernel div(double) calls (the count as div's
+                // wrapped number reaches it: a Float for float32, a Double for float64), so the same bits with no
+                // second tensor; a backend call, not div_, so the result's version counter stays 0 as PyTorch's
+                // (mean_out's div_ runs below ADInplaceOrView)
+                Number divisor = acc == DType.FLOAT32 ? (Number) (float) (double) count : (Number) (double) count;
+                sum.backend.binaryScalar(BinaryOp.DIV, sum.storage(), sum.layout, divisor, false, sum.storage(),
+                        sum.layout);
+                out = narrowedBack(sum, a.dtype);
+            }
         }
         int[] inShape = a.shape;
         int[] kept = keptShape(inShape, mask);
