@@ -163,24 +163,32 @@ final class ComplexOps {
     }
 
     /**
-     * PyTorch's checks of the two real inputs of {@code torch.complex} and {@code torch.polar}: one type, float32 or
-     * float64 ({@code kinds} as each op's message names them; Ember has no complex32 for float16).
+     * PyTorch 2.x's checks of the two real inputs of {@code torch.complex} and {@code torch.polar}
+     * ({@code complex_check_dtype}): each float16, float32 or float64 first, then one type; Ember has no complex32, so
+     * float16 is refused after those checks.
      */
-    private static void checkPartTypes(Tensor a, Tensor b, String kinds) {
+    private static void checkPartTypes(Tensor a, Tensor b) {
+        if (!halfFloatOrDouble(a.dtype) || !halfFloatOrDouble(b.dtype)) {
+            throw new IllegalArgumentException("Expected both inputs to be Half, Float or Double tensors but got "
+                    + Format.scalarType(a.dtype) + " and " + Format.scalarType(b.dtype));
+        }
         if (a.dtype != b.dtype) {
             throw new IllegalArgumentException("Expected object of scalar type " + Format.scalarType(a.dtype)
                     + " but got scalar type " + Format.scalarType(b.dtype) + " for second argument");
         }
-        if (a.dtype != DType.FLOAT32 && a.dtype != DType.FLOAT64) {
-            throw new IllegalArgumentException("Expected both inputs to be " + kinds + " tensors but got "
-                    + Format.scalarType(a.dtype) + " and " + Format.scalarType(b.dtype)
-                    + (a.dtype == DType.FLOAT16 ? " (Ember has no complex32)" : ""));
+        if (a.dtype == DType.FLOAT16) {
+            throw new IllegalArgumentException("Expected both inputs to be Float or Double tensors but got Half and Half"
+                    + " (Ember has no complex32)");
         }
+    }
+
+    private static boolean halfFloatOrDouble(DType t) {
+        return t == DType.FLOAT16 || t == DType.FLOAT32 || t == DType.FLOAT64;
     }
 
     /** {@code torch.complex(real, imag)}: node ComplexBackward0 (gradients the real and imaginary parts of grad). */
     static Tensor complex(Tensor re, Tensor im) {
-        checkPartTypes(re, im, "Half, Float or Double");
+        checkPartTypes(re, im);
         ArithmeticOps.checkSameDevice(re, im);
         int[] shape = Shapes.broadcast(re.shape, im.shape);
         Tensor out = fromParts(re.expand(shape), im.expand(shape));
@@ -191,7 +199,7 @@ final class ComplexOps {
     /** {@code torch.polar(abs, angle)}: {@code abs * (cos angle + i sin angle)}, node PolarBackward0. */
     static Tensor polar(Tensor abs, Tensor angle) {
         if (Autocast.on()) return Autocast.apply("polar", t -> polar(t[0], t[1]), abs, angle);
-        checkPartTypes(abs, angle, "Float or Double");
+        checkPartTypes(abs, angle);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             out = fromParts(abs.mul(angle.cos()), abs.mul(angle.sin()));

@@ -75,11 +75,18 @@ final class Creation {
     /**
      * The strides of PyTorch's {@code empty_like(t)} with its default {@code preserve_format}, or null where they are
      * the row-major ones (then a plain contiguous tensor serves): {@code t}'s own where they are non-overlapping and
-     * dense, otherwise dense strides in their order ({@link ShapeOps#preservedStrides}).
+     * dense (an empty tensor's always), otherwise dense strides in their order ({@link ShapeOps#preservedStrides}).
      */
     private static int[] likeStrides(Tensor t) {
         int[] strides = t.layout.strides();
         int[] shape = t.shape;
+        for (int d : shape) {
+            if (d == 0) {
+                // an empty tensor is contiguous to PyTorch, so non-overlapping and dense: its strides are kept as
+                // they are (zeros_like of an expanded [3, 0] keeps [0, 1])
+                return strides.clone();
+            }
+        }
         long expected = 1;
         boolean rowMajor = true;
         for (int d = shape.length - 1; d >= 0 && rowMajor; d--) {
@@ -519,9 +526,17 @@ final class Creation {
      * real {@code dtype} refuses complex data as Python does.
      */
     private static Tensor fromComplexData(Object data, DType dtype, Device device) {
+        if (dtype == DType.BOOL) {
+            // Python's bool(z) of each number, as torch.tensor stores it: true where either part is nonzero
+            try (Tensor c = fromComplexData(data, DType.COMPLEX128, device); GradMode off = Ember.noGrad();
+                 Tensor parts = c.viewAsReal(); Tensor nonzero = parts.ne(0)) {
+                return nonzero.any(-1);
+            }
+        }
         if (dtype != null && !dtype.isComplex()) {
-            throw new IllegalArgumentException("can't convert complex to "
-                    + (dtype.isFloatingPoint() ? "float" : dtype == DType.BOOL ? "bool" : "int"));
+            // the messages of Python's int() / float() conversions of a complex number, which torch.tensor calls
+            throw new IllegalArgumentException(dtype.isFloatingPoint() ? "must be real number, not complex"
+                    : "'complex' object cannot be interpreted as an integer");
         }
         List<Integer> shapeList = new ArrayList<>();
         for (Object probe = data; lengthOf(probe) >= 0; probe = elementAt(probe, 0)) {
@@ -646,11 +661,11 @@ final class Creation {
         if (dtype.isIntegral()) {
             return arangeIntegral(toInt64(start), toInt64(end), toInt64(step), end - start, step, dtype);
         }
+        if (!(step > 0 || step < 0)) { // PyTorch's first check: zero or NaN
+            throw new IllegalArgumentException("step must be nonzero");
+        }
         if (!Double.isFinite(start) || !Double.isFinite(end)) {
             throw new IllegalArgumentException("unsupported range: " + Format.cpp(start) + " -> " + Format.cpp(end));
-        }
-        if (step == 0) {
-            throw new IllegalArgumentException("step must be nonzero");
         }
         if (Double.isNaN(step) || (step > 0 && end < start) || (step < 0 && end > start)) {
             throw new IllegalArgumentException("upper bound and larger bound inconsistent with step sign");
@@ -666,7 +681,7 @@ final class Creation {
         }
         int n = (int) size;
         double[] v;
-        if (dtype == DType.FLOAT64 || dtype == DType.FLOAT32) {
+        if (dtype == DType.FLOAT64 || dtype == DType.FLOAT32 || dtype.isReducedFloatingPoint()) {
             v = kernelArange(start, step, n, dtype, CpuCapability.value());
         } else {
             v = new double[n];
@@ -687,6 +702,9 @@ final class Creation {
      * only past 32768 elements ({@code GRAIN_SIZE}), where its results depend on the thread count.
      */
     static double[] kernelArange(double start, double step, int n, DType dtype, String capability) {
+        if (dtype.isReducedFloatingPoint()) {
+            return reducedArange(start, step, n, dtype, capability);
+        }
         double[] v = new double[n];
         boolean fma = CpuCapability.fusesMultiplyAdd(capability);
         boolean f32 = dtype == DType.FLOAT32;
@@ -708,6 +726,37 @@ final class Creation {
         for (; i < n; i++) {
             double x = CpuCapability.mulAdd(fma, step, i, start);
             v[i] = f32 ? (float) x : x;
+        }
+        return v;
+    }
+
+    /**
+     * float16 or bfloat16 arange as PyTorch's CPU kernel of {@code capability} computes it: its accumulator is float
+     * ({@code start} and {@code step} converted to float), passes of two vectors (16 lanes of 2 bytes a 32-byte vector,
+     * 32 on AVX512) each start at {@code start + step * idx} (fused where the build has FMA) rounded to the type, and
+     * go on by {@code Vectorized::arange}'s {@code base + j * step}: c10's Half operators, the product and the sum each
+     * rounded in float, not fused; the elements after the last whole pass are {@code start + step * idx} rounded once.
+     * So arange(-15.968, 64.532, 0.7, float16)[12] is -7.5703125, not the once-rounded -7.56640625.
+     */
+    private static double[] reducedArange(double start, double step, int n, DType dtype, String capability) {
+        double[] v = new double[n];
+        boolean fma = CpuCapability.fusesMultiplyAdd(capability);
+        float s = (float) start;
+        float st = (float) step;
+        int vec = CpuCapability.vectorBytes(capability) / 2;
+        int i = 0;
+        for (; i <= n - 2 * vec; i += 2 * vec) {
+            for (int c = i; c < i + 2 * vec; c += vec) {
+                float base = roundTo(dtype, CpuCapability.mulAdd(fma, st, (float) c, s));
+                v[c] = base;
+                for (int j = 1; j < vec; j++) {
+                    float prod = (float) j * st;
+                    v[c + j] = roundTo(dtype, base + prod);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            v[i] = roundTo(dtype, CpuCapability.mulAdd(fma, st, (float) i, s));
         }
         return v;
     }
@@ -795,6 +844,16 @@ final class Creation {
             v[0] = start; // PyTorch: one step is the start
         } else if (dtype == DType.FLOAT64 || dtype == DType.FLOAT32) {
             v = kernelLinspace(start, end, steps, dtype, CpuCapability.value());
+        } else if (dtype.isIntegral()) {
+            // 2.x's step_t double for an integer type: the same scalar formula as float64 (fused on FMA builds), each
+            // value then truncated toward zero into the type (1.13's vector passes gave non-monotone values)
+            boolean fma = CpuCapability.fusesMultiplyAdd(CpuCapability.value());
+            double step = (end - start) / (steps - 1);
+            int half = steps / 2;
+            for (int i = 0; i < steps; i++) {
+                double x = linspacePoint(start, end, step, steps, half, i, fma);
+                v[i] = x < 0 ? Math.ceil(x) : Math.floor(x);
+            }
         } else {
             double step = (end - start) / (steps - 1);
             int half = steps / 2;

@@ -369,19 +369,31 @@ final class MoreTensorOps {
         Shapes.checkSizes(size);
         long extent = 1;
         boolean empty = false;
+        boolean overflowed = false;
         for (int i = 0; i < size.length; i++) {
             empty |= size[i] == 0;
-            if (stride[i] < 0) {
-                throw new IllegalArgumentException("Storage size calculation overflowed with sizes=" + Shapes.str(size)
-                        + " and strides=" + Shapes.str(stride));
+            // c10's computeStorageNbytes: a negative stride read as unsigned overflows unless its size is 1 (times 0),
+            // and a zero size returns an empty storage before the overflow is checked
+            overflowed |= stride[i] < 0 && size[i] > 1;
+            extent += size[i] <= 1 ? 0 : (long) (size[i] - 1) * stride[i];
+        }
+        if (overflowed && !empty) {
+            throw new IllegalArgumentException("Storage size calculation overflowed with sizes=" + Shapes.str(size)
+                    + " and strides=" + Shapes.str(stride));
+        }
+        // TensorImpl::set_sizes_and_strides then stores a negative stride as the contiguous one after the next
+        // dimension's (1 for the last): empty_strided((0, 2), (-1, 1)) has strides (2, 1)
+        int[] kept = stride.clone();
+        for (int i = size.length - 1; i >= 0; i--) {
+            if (kept[i] < 0) {
+                kept[i] = i == size.length - 1 ? 1 : Math.max(size[i + 1], 1) * kept[i + 1];
             }
-            extent += (long) (size[i] == 0 ? 0 : size[i] - 1) * stride[i];
         }
         int n = Shapes.toSize(empty ? 0 : extent, "empty_strided's storage");
         long numel = Shapes.storageNumel(new int[] {n}, dtype);
         dev.ember.backend.Backend backend = Tensor.backendFor(device);
         dev.ember.backend.Storage s = Creation.allocate(backend, dtype, numel, device, false);
-        return new Tensor(s, new dev.ember.backend.Layout(size.clone(), stride.clone(), 0), device, backend, new int[1],
+        return new Tensor(s, new dev.ember.backend.Layout(size.clone(), kept, 0), device, backend, new int[1],
                 dtype);
     }
 

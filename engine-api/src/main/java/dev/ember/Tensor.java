@@ -396,14 +396,20 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * A tensor of a type filled with a complex number, as {@code torch.full(shape, 1+2j, dtype=dtype)}: a real type
-     * takes the real part when the imaginary part is 0 and refuses otherwise ("value cannot be converted to type float
-     * without overflow", as PyTorch's checked conversion of a complex Scalar).
+     * A tensor of a type filled with a complex number, as {@code torch.full(shape, 1+2j, dtype=dtype)}: bool takes
+     * whether the real part is nonzero (c10's cast), another real type the real part when the imaginary part is 0
+     * and refuses otherwise ("value cannot be converted to type float without overflow", as PyTorch's checked
+     * conversion of a complex Scalar).
      */
     public static Tensor full(DType dtype, Complex value, int... shape) {
         Args.require(dtype, "full", "dtype", 1, "torch.dtype");
         Args.require(value, "full", "fill_value", 2, "Number");
         Args.require(shape, "full", "shape", 3, "tuple of ints");
+        Shapes.checkSizes(shape); // torch.full makes the tensor before it fills it: a negative size is refused first
+        if (dtype == DType.BOOL) {
+            // c10's cast of a complex Scalar to a real type takes the real part: full((3,), 2j, dtype=bool) is False
+            return full(dtype, value.real() != 0 ? 1L : 0L, shape);
+        }
         if (!dtype.isComplex()) {
             if (value.imag() != 0) {
                 throw new IllegalArgumentException("value cannot be converted to type "
@@ -522,12 +528,14 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code steps} evenly spaced values of the default dtype (float32) from {@code start} to {@code end} inclusive, as
-     * {@code torch.linspace}: float32 and float64 bit for bit as PyTorch's CPU kernel of this machine's capability
+     * {@code torch.linspace}: float32 and float64 bit for bit as PyTorch 1.13's CPU kernel of this machine's capability
      * ({@link dev.ember.backend.CpuCapability}) computes them, in the result's type: {@code start + step * i} in the
      * first half, {@code end - step * (steps - 1 - i)} in the second, fused where the build has FMA, each pass of
-     * vector lanes going on from its first value by {@code + j * step}; so the last bits differ from one machine to
-     * another as PyTorch's do ({@code torch.linspace(-1, 1, 7)[3]} is -2.98e-8 with FMA, 0 without). Other types step
-     * in double from both ends, each value rounded once.
+     * vector lanes going on from its first value by {@code + j * step} (2.x has no vector passes here: its last bits
+     * differ from the 16th float32 or 8th float64 value on); so the last bits differ from one machine to another as
+     * PyTorch's do ({@code torch.linspace(-1, 1, 7)[3]} is -2.98e-8 with FMA, 0 without). Integer types take 2.x's
+     * scalar formula in double (fused on FMA builds), then truncate; other types step in double from both ends, each
+     * value rounded once.
      */
     public static Tensor linspace(double start, double end, int steps) {
         return Creation.linspace(start, end, steps, Ember.getDefaultDtype());

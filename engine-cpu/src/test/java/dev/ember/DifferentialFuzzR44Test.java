@@ -1,0 +1,113 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Round 44 of the seeded differential fuzz against PyTorch ({@code differentialfuzzr44/make_cases.py}, whose header
+ * describes the cases, the comparisons and the decided differences; replayed by {@link FuzzR44Interpreter}): THE
+ * CREATION OPS, RANGES AND TENSORS BUILT FROM JAVA VALUES. One call a case: arange with Java longs or doubles (negative
+ * and fractional steps, spans within 1e-7 of a whole number of steps, every dtype, refusals), linspace / logspace
+ * (steps 0, 1, 2, odd / even, long; integer and half dtypes; bases), eye, full / fullLike and zerosLike / onesLike /
+ * emptyLike / randLike with dtypes over transposed, expanded, stepped and channels-last inputs, zeros / ones / empty of
+ * zero, negative and huge sizes, tril / triu indices, cartesianProd, complex / polar with gradients, tensor from Java
+ * Long / Double / Boolean / Complex lists, emptyStrided; under the float32 and the float64 default dtype. Each result's
+ * dtype, shape, values (bit for bit but logspace's and polar's), strides, requires_grad and grad_fn; PyTorch's refusals
+ * with every input unchanged.
+ *
+ * <p>Found by this round (session 61), fixed ({@link FuzzRound44FixesTest}): integer linspace stepped unfused (2.x's
+ * scalar kernel fuses, then truncates; 1.13's vector passes gave non-monotone values); float16 / bfloat16 arange
+ * rounded {@code start + i * step} once where PyTorch's vector passes round each pass's base to the type and add
+ * {@code j * step} unfused; arange with a NaN step was refused with the sign message ("step must be nonzero" comes
+ * first, before a non-finite range too); empty_strided refused every negative stride (PyTorch takes them on a size-1
+ * dim or an empty tensor and stores them as set_sizes_and_strides does); zeros_like / ones_like / full_like /
+ * empty_like / rand_like of an empty non-row-major input (an expanded [3, 0]) made row-major strides where PyTorch
+ * keeps the input's (an empty tensor is contiguous, so dense); full of bool with a complex fill was refused (c10 takes
+ * the real part) and checked the fill before a negative size; torch.tensor of complex numbers into a real type had
+ * Ember's own messages (Python's: "'complex' object cannot be interpreted as an integer", "must be real number, not
+ * complex"; bool takes each number's truth); complex / polar checked the types' match before both being floating
+ * (polar's message lacked Half). Expected failures: float32 / float64 linspace of 16 / 8 steps or more (49 cases), see
+ * the static block. Local hunts: seed 441 (1,548 cases) found nothing else; seed 442 (1,548) found two differences
+ * left open: torch.tensor of ragged data whose first rows hold a value the dtype cannot hold (PyTorch stores in order
+ * and refuses the value first, Ember checks the shape first: "expected sequence of length 3 at dim 1 (got 2)"), and
+ * randLike(COMPLEX64) of a channels-last input made row-major strides (PyTorch keeps channels-last).
+ */
+class DifferentialFuzzR44Test {
+    private static final String RESOURCE = "/differentialfuzzr44/cases.txt";
+
+    /**
+     * Cases known to fail, by id, with the reason; a case listed here that passes is reported too, so the list shrinks
+     * as the engine is fixed.
+     */
+    private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>();
+
+    static {
+        // float32 / float64 linspace of 16 / 8 steps or more: 2.x's CPU kernel has no vector passes (every value the
+        // scalar formula, which make_cases.py writes); Ember's kernelLinspace follows 1.13's Vectorized::arange
+        // passes, which OutsiderPrograms22Test, affine_grid's grid (GridSampleOps) and HistogramObserver pin: open,
+        // left to a decision (see the round's report)
+        for (String id : new String[] {
+            "r44_23", "r44_26", "r44_35", "r44_37", "r44_98", "r44_126", "r44_144", "r44_161", "r44_172", "r44_228",
+            "r44_236", "r44_249", "r44_328", "r44_362", "r44_366", "r44_376", "r44_393", "r44_467", "r44_499",
+            "r44_511", "r44_540", "r44_583", "r44_601", "r44_633", "r44_647", "r44_735", "r44_756", "r44_767",
+            "r44_812", "r44_873", "r44_896", "r44_901", "r44_912", "r44_917", "r44_919", "r44_947", "r44_976",
+            "r44_1024", "r44_1028", "r44_1034", "r44_1051", "r44_1096", "r44_1141", "r44_1156", "r44_1280",
+            "r44_1298", "r44_1473", "r44_1482", "r44_1499"}) {
+            EXPECTED_FAILURES.put(id, "linspace: Ember's float32 / float64 values are 1.13's vector passes', 2.x's "
+                    + "kernel is scalar (last bits differ)");
+        }
+    }
+
+    /** A local hunt's one case ({@code -Dember.fuzz44.only=<id>}); every case otherwise. */
+    private static final String ONLY = System.getProperty("ember.fuzz44.only");
+
+    /**
+     * A local hunt's case file on disk ({@code -Dember.fuzz44.file=<path>}, made by the script with another
+     * {@code FUZZ_SEED} and {@code FUZZ_N}), copied over the committed cases' place in the test classes; the committed
+     * cases otherwise.
+     */
+    private static final String FILE = System.getProperty("ember.fuzz44.file");
+
+    @Test
+    void everyCallMatchesPyTorch() throws java.io.IOException {
+        String resource = FuzzRoundSupport.casesOrHunt("differentialfuzzr44", FILE);
+        DifferentialFuzzR6Test.runAll(resource, FILE != null ? 1 : 1400, FILE != null ? Map.of() : EXPECTED_FAILURES,
+                c -> ONLY != null && !ONLY.equals(c.id()) ? null : FuzzR44Interpreter.run(c.lines()));
+    }
+
+    /**
+     * The checker sees a changed expected line: a float32, a float64, an int64 and a bool result, strides,
+     * requires_grad / grad_fn, a gradient, a message.
+     */
+    @Test
+    void theCheckerSeesAChangedExpectedLine() {
+        String[] prefixes = {"o float32", "o float64", "o int64", "o bool", "st ", "rq ", "gx ", "err "};
+        int seen = FuzzRoundSupport.changesSeen(DifferentialFuzzR6Test.read(RESOURCE), EXPECTED_FAILURES,
+                FuzzR44Interpreter::run, prefixes, DifferentialFuzzR44Test::change);
+        assertEquals(prefixes.length, seen, "every kind of change found");
+    }
+
+    /** One expected line changed: a message, a flag, a bool, a shape where values are not compared, else a number. */
+    static String change(String line) {
+        if (line.startsWith("rq ")) {
+            return line.startsWith("rq True") ? line.replace("rq True", "rq False") : line.replace("rq False", "rq True");
+        }
+        if (line.equals("st ")) {
+            return "st 1";
+        }
+        if (line.endsWith(": v")) {
+            return line.replaceFirst("\\[", "[9, ");
+        }
+        if (line.endsWith(" True") || line.endsWith(" False")) {
+            return line.substring(0, line.lastIndexOf(' ')) + (line.endsWith(" True") ? " False" : " True");
+        }
+        if (line.startsWith("st ")) {
+            return line + "1";
+        }
+        return DifferentialFuzzR35Test.change(line);
+    }
+}

@@ -1,0 +1,98 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * The fixes of differential fuzz round 44 (the creation ops, ranges and tensors built from Java values), each against
+ * PyTorch's answer in {@code differentialfuzzr44/fixes.txt} ({@code FUZZ_FIXES=1 make_cases.py}), replayed by
+ * {@link FuzzR44Interpreter}.
+ */
+class FuzzRound44FixesTest {
+    private static final Map<String, List<String>> CASES = DifferentialFuzzR6Test.read("/differentialfuzzr44/fixes.txt")
+            .stream().collect(Collectors.toMap(DifferentialFuzzR6Test.Case::id, DifferentialFuzzR6Test.Case::lines));
+
+    private static void matches(String prefix, int count) {
+        for (int k = 0; k < count; k++) {
+            List<String> lines = CASES.get(prefix + k);
+            assertNotNull(lines, prefix + k);
+            assertNull(FuzzR44Interpreter.run(lines), prefix + k);
+        }
+    }
+
+    /**
+     * Integer linspace takes 2.x's scalar formula in double (fused on FMA builds), then truncates: Ember stepped
+     * unfused, 1.13's vector passes gave non-monotone values.
+     */
+    @Test
+    void integerLinspaceAs2xScalarKernel() {
+        matches("fix_linspace_int_", 6);
+        assertArrayEquals(new long[] {7, 5, 3, 2, 0, 0, -2, -4, -5, -7, -9},
+                Tensor.linspace(7, -9, 11, DType.INT16).to(DType.INT64).toLongArray());
+    }
+
+    /**
+     * float16 / bfloat16 arange as PyTorch's vector passes compute it (a float accumulator, each pass's base rounded
+     * to the type, its lanes {@code base + j * step} unfused); Ember rounded {@code start + i * step} once.
+     */
+    @Test
+    void halfArangeFollowsTheKernelsPasses() {
+        matches("fix_arange_half_", 5);
+        assertEquals(-7.5703125, Tensor.arange(-15.968, 64.532, 0.7, DType.FLOAT16).select(0, 12).item());
+    }
+
+    /** arange refuses a zero or NaN step first ("step must be nonzero"), before a non-finite range. */
+    @Test
+    void arangeChecksTheStepFirst() {
+        matches("fix_arange_step_", 3);
+    }
+
+    /**
+     * empty_strided: a zero size gives an empty storage before any overflow check, and a negative stride is stored as
+     * TensorImpl::set_sizes_and_strides stores it (the contiguous stride after the next dim's); Ember refused every
+     * negative stride.
+     */
+    @Test
+    void emptyStridedNegativeStrides() {
+        matches("fix_empty_strided_", 5);
+        assertArrayEquals(new int[] {6, 3, 2}, Tensor.emptyStrided(new int[] {0, 2, 3}, new int[] {-1, 3, 2}).stride());
+    }
+
+    /** The like factories keep an empty input's strides (contiguous to PyTorch, so kept by preserve_format). */
+    @Test
+    void likeFactoriesKeepAnEmptyInputsStrides() {
+        matches("fix_like_empty_", 5);
+    }
+
+    /**
+     * full of bool takes a complex fill's real part, as c10 casts it (Ember refused a nonzero imaginary part); a
+     * negative size is refused before the fill is converted.
+     */
+    @Test
+    void fullOfBoolWithAComplexFill() {
+        matches("fix_full_", 5);
+    }
+
+    /**
+     * torch.tensor of complex numbers into a real type: Python's conversion messages ("'complex' object cannot be
+     * interpreted as an integer", "must be real number, not complex"); bool takes each number's truth.
+     */
+    @Test
+    void tensorOfComplexNumbersIntoARealType() {
+        matches("fix_tensor_complex_", 6);
+    }
+
+    /** complex / polar check both inputs floating (Half, Float or Double) before their types' match, as 2.x. */
+    @Test
+    void complexAndPolarCheckFloatingFirst() {
+        matches("fix_complex_", 5);
+    }
+}
