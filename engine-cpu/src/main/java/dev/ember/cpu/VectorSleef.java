@@ -136,10 +136,12 @@ final class VectorSleef {
     private static final int SIGN = Integer.MIN_VALUE;
 
     /**
-     * Floats a block of {@link #tanhTwoPass}: its two scratch rows (8 KiB) and the block's input and output (4 KiB each)
-     * stay in a 32 KiB L1 data cache between the two passes.
+     * Floats a block of {@link #tanhTwoPass}: its two scratch rows (4 KiB) and the block's input and output (2 KiB
+     * each) stay in a 32 KiB L1 data cache between the two passes.
      */
     static final int TANH_BLOCK = 512;
+    /** {@link #tanhTwoPass}'s scratch rows, one pair a thread (gelu's tanh form calls it once a 1024-float block). */
+    private static final ThreadLocal<float[]> TANH_SCRATCH = ThreadLocal.withInitial(() -> new float[2 * TANH_BLOCK]);
 
     /**
      * {@code -Dember.cpu.tanh.onePass=true} (read per call, for before/after timings): {@link #tanh} takes its one loop
@@ -161,7 +163,7 @@ final class VectorSleef {
      */
     static void tanhTwoPass(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
-        float[] s = new float[2 * TANH_BLOCK];
+        float[] s = TANH_SCRATCH.get();
         for (int b = 0; b < bound; b += TANH_BLOCK) {
             int m = Math.min(TANH_BLOCK, bound - b);
             tanhExpPass(x, xo + b, s, m);
@@ -270,8 +272,17 @@ final class VectorSleef {
     static void tanh(float[] x, int xo, float[] o, int oo, int n) {
         if (n >= 2 * TANH_BLOCK && !tanhOnePass()) {
             tanhTwoPass(x, xo, o, oo, n);
-            return;
+        } else {
+            tanhOneLoop(x, xo, o, oo, n);
         }
+    }
+
+    /**
+     * {@link #tanh}'s one loop, in a method of its own: while it shared {@code tanh}'s body with the dispatch to
+     * {@link #tanhTwoPass}, C2's recompilation once the two-pass path had been hot boxed its vectors (36 MB a call over
+     * [16, 128, 512], 4x slower).
+     */
+    private static void tanhOneLoop(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);
