@@ -135,8 +135,154 @@ final class VectorSleef {
      */
     private static final int SIGN = Integer.MIN_VALUE;
 
+    /**
+     * Floats a block of {@link #tanhTwoPass}: its two scratch rows (4 KiB) and the block's input and output (2 KiB
+     * each) stay in a 32 KiB L1 data cache between the two passes.
+     */
+    static final int TANH_BLOCK = 512;
+    /** {@link #tanhTwoPass}'s scratch rows, one pair a thread (gelu's tanh form calls it once a 1024-float block). */
+    private static final ThreadLocal<float[]> TANH_SCRATCH = ThreadLocal.withInitial(() -> new float[2 * TANH_BLOCK]);
+
+    /**
+     * {@code -Dember.cpu.tanh.onePass=true} (read per call, for before/after timings): {@link #tanh} takes its one loop
+     * at every length instead of {@link #tanhTwoPass} from {@code 2 * TANH_BLOCK} elements.
+     *
+     * @return whether the one-pass loop runs at every length
+     */
+    static boolean tanhOnePass() {
+        return Boolean.getBoolean("ember.cpu.tanh.onePass");
+    }
+
+    /**
+     * {@link #tanh}'s vectors in two passes over each block of {@link #TANH_BLOCK} elements (session 61): the first
+     * computes {@code e^|x|} as a double-float ({@code dx + dy}) into a scratch array, the second the quotient, the
+     * saturation and the sign, each lane the same operations on the same operands as the one loop, so the same bits.
+     * One loop's iteration is a chain of about 110 dependent-heavy operations longer than the core's reorder window can
+     * overlap; two shorter loops let more iterations run at once. The tail ({@code n} mod the vector length) takes the
+     * scalar form as in {@link #tanh}.
+     */
+    static void tanhTwoPass(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        float[] s = TANH_SCRATCH.get();
+        for (int b = 0; b < bound; b += TANH_BLOCK) {
+            int m = Math.min(TANH_BLOCK, bound - b);
+            tanhExpPass(x, xo + b, s, m);
+            tanhQuotientPass(x, xo + b, s, o, oo + b, m);
+        }
+        for (int i = bound; i < n; i++) {
+            o[oo + i] = SleefFloat.tanh(x[xo + i]);
+        }
+    }
+
+    /**
+     * {@link #tanhTwoPass}'s first pass over {@code m} elements (a multiple of the vector length, at most
+     * {@link #TANH_BLOCK}): {@code dx} into {@code s[i]}, {@code dy} into {@code s[TANH_BLOCK + i]}.
+     */
+    private static void tanhExpPass(float[] x, int xo, float[] s, int m) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int i = 0; i < m; i += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector y = xv.abs();
+            FloatVector t = y.mul(SleefFloat.R_LN2).add(SleefFloat.RINT);
+            FloatVector qf = t.sub(SleefFloat.RINT);
+            IntVector q = t.reinterpretAsInts().sub(SleefFloat.RINT_BITS);
+            FloatVector a = qf.mul(-SleefFloat.L2U);
+            FloatVector sx = y.add(a);
+            FloatVector v = sx.sub(y);
+            FloatVector sy = y.sub(sx.sub(v)).add(a.sub(v)).add(0f);
+            FloatVector b = qf.mul(-SleefFloat.L2L);
+            FloatVector s2 = sx.add(b);
+            v = s2.sub(sx);
+            sy = sx.sub(s2.sub(v)).add(b.sub(v)).add(sy);
+            sx = s2;
+            FloatVector u = sx.fma(SleefFloat.K0, SleefFloat.K1);
+            u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K2));
+            u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K3));
+            FloatVector mx = sx.mul(u);
+            // -a as the sign bit flipped (SIGN)
+            FloatVector neg = mx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            FloatVector my = sy.fma(u, sx.fma(u, neg));
+            FloatVector tx = mx.add(SleefFloat.K4);
+            v = tx.sub(mx);
+            FloatVector ty = mx.sub(tx.sub(v)).add(FloatVector.broadcast(S, SleefFloat.K4).sub(v)).add(my);
+            mx = sx.mul(tx);
+            neg = mx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            my = sx.fma(ty, sy.fma(tx, sx.fma(tx, neg)));
+            tx = mx.add(0.5f);
+            v = tx.sub(mx);
+            ty = mx.sub(tx.sub(v)).add(FloatVector.broadcast(S, 0.5f).sub(v)).add(my);
+            FloatVector qx = sx.mul(sx);
+            neg = qx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            FloatVector qy = sx.add(sx).fma(sy, sx.fma(sx, neg));
+            mx = qx.mul(tx);
+            neg = mx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            my = qx.fma(ty, qy.fma(tx, qx.fma(tx, neg)));
+            tx = sx.add(mx);
+            v = tx.sub(sx);
+            ty = sx.sub(tx.sub(v)).add(mx.sub(v)).add(sy.add(my));
+            FloatVector ox = one.add(tx);
+            FloatVector oy = one.sub(ox).add(tx).add(ty);
+            // ldexp2 of both written out: in this large loop C2 left the helper as a call (its vectors boxed, the
+            // loop 3x slower than the double-precision tanh it replaces); the same two products per half
+            IntVector h = q.lanewise(VectorOperators.ASHR, 1);
+            FloatVector p1 = h.add(0x7f).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector p2 = q.sub(h).add(0x7f).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector dx = ox.mul(p1).mul(p2);
+            FloatVector dy = oy.mul(p1).mul(p2);
+            dx.intoArray(s, i);
+            dy.intoArray(s, TANH_BLOCK + i);
+        }
+    }
+
+    /** {@link #tanhTwoPass}'s second pass: {@link #tanh}'s operations from {@code dx, dy} on. */
+    private static void tanhQuotientPass(float[] x, int xo, float[] s, float[] o, int oo, int m) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int i = 0; i < m; i += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector y = xv.abs();
+            FloatVector dx = FloatVector.fromArray(S, s, i);
+            FloatVector dy = FloatVector.fromArray(S, s, TANH_BLOCK + i);
+            FloatVector ex = one.div(dx);
+            FloatVector ndx = dx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            FloatVector ndy = dy.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            FloatVector ey = ex.mul(ndy.fma(ex, ndx.fma(ex, one)));
+            FloatVector nx = dx.sub(ex);
+            FloatVector ny = dx.sub(nx).sub(ex).add(dy).sub(ey);
+            FloatVector sumx = dx.add(ex);
+            FloatVector sumy = dx.sub(sumx).add(ex).add(dy).add(ey);
+            FloatVector r = one.div(sumx);
+            FloatVector hx = nx.mul(r);
+            FloatVector w = r.fma(nx, hx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats());
+            FloatVector nsumx = sumx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            FloatVector nsumy = sumy.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            FloatVector z = nsumy.fma(r, nsumx.fma(r, one));
+            FloatVector hy = hx.fma(z, ny.fma(r, w));
+            FloatVector out = hx.add(hy);
+            VectorMask<Float> saturated = y.compare(VectorOperators.GT, SleefFloat.TANH_ONE)
+                    .or(out.test(VectorOperators.IS_NAN));
+            out = out.blend(one, saturated);
+            IntVector xBits = xv.reinterpretAsInts();
+            IntVector bits = out.reinterpretAsInts().lanewise(VectorOperators.XOR, xBits.and(0x80000000));
+            bits = bits.blend(SleefFloat.TANH_NAN_BITS, xv.test(VectorOperators.IS_NAN).cast(IS));
+            bits.reinterpretAsFloats().intoArray(o, oo + i);
+        }
+    }
+
     /** {@code o[oo + i] = tanh(x[xo + i])} for i below n, Sleef_tanhf8_u10's bits ({@link SleefFloat#tanh}). */
     static void tanh(float[] x, int xo, float[] o, int oo, int n) {
+        if (n >= 2 * TANH_BLOCK && !tanhOnePass()) {
+            tanhTwoPass(x, xo, o, oo, n);
+        } else {
+            tanhOneLoop(x, xo, o, oo, n);
+        }
+    }
+
+    /**
+     * {@link #tanh}'s one loop, in a method of its own: while it shared {@code tanh}'s body with the dispatch to
+     * {@link #tanhTwoPass}, C2's recompilation once the two-pass path had been hot boxed its vectors (36 MB a call over
+     * [16, 128, 512], 4x slower).
+     */
+    private static void tanhOneLoop(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);

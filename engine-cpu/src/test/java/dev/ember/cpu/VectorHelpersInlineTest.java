@@ -112,6 +112,17 @@ class VectorHelpersInlineTest {
             }
         }
         assertEquals(1, found);
+        // session 61: float32 tanh's two passes and its one loop (gelu's tanh form reaches them from the activation
+        // ops' chain too)
+        found = 0;
+        for (Method m : methods("VectorSleef")) {
+            if (m.name.equals("tanhExpPass") || m.name.equals("tanhQuotientPass") || m.name.equals("tanhOneLoop")) {
+                found++;
+                assertTrue(m.codeLength > FREQ_INLINE_SIZE, "VectorSleef." + m.name + m.descriptor + " has "
+                        + m.codeLength + " bytes of bytecode: C2 may inline it into a deep call chain");
+            }
+        }
+        assertEquals(3, found);
     }
 
     /**
