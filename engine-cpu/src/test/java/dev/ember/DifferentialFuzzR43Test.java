@@ -9,16 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Round 43 of the seeded differential fuzz against PyTorch ({@code differentialfuzzr43/make_cases.py}, whose header
- * describes the cases, the comparisons and the 2.x emulations; replayed by {@link FuzzR43Interpreter}): THE RECURRENT
- * LAYERS AND CELLS AT THEIR CORNERS. nn.RNN (tanh / relu), nn.LSTM (proj_size or not) and nn.GRU with input and hidden
- * sizes 1..6, 1-3 layers, bias on / off, batch_first, bidirectional, sequences of length 1 or several, batches of 0..3,
- * batched 3-D and unbatched 2-D input, h0 / c0 given or not; nn.RNNCell, nn.LSTMCell and nn.GRUCell batched and
- * unbatched; NaN / inf in one element of the input or the initial state (NaN positions; not their sign, by the
- * script's decision), saturating
- * magnitudes, zeros; the upstream gradient through the output, h_n or c_n only or through all; float64 values, grad_fn
- * names and gradients of the inputs, the states and every parameter, float32 values and gradients; PyTorch's refusals
- * (a sequence of length 0, wrong input sizes, wrong state shapes and ranks, another dtype) with every input and
- * parameter unchanged.
+ * describes the cases, the comparisons and the 2.x emulations; replayed by {@link FuzzR43Interpreter}): THE
+ * RECURRENT LAYERS AND CELLS AT THEIR CORNERS. nn.RNN (tanh / relu), nn.LSTM (proj_size or not) and nn.GRU with
+ * input and hidden sizes 1..6, 1-3 layers, bias on / off, batch_first, bidirectional, sequences of length 1 or
+ * several, batches of 0..3, batched 3-D and unbatched 2-D input, h0 / c0 given or not; nn.RNNCell, nn.LSTMCell and
+ * nn.GRUCell batched and unbatched; NaN / inf in one element of the input or the initial state (NaN positions; not
+ * their sign, by the script's decision), saturating magnitudes, zeros; strided inputs (a transposed input, every
+ * other feature, h0 / c0 expanded over the batch), inputs that do not require grad, frozen parameters, the call
+ * under no_grad, a dropout probability where none applies (one layer in training, eval mode); the upstream gradient
+ * through the output, h_n or c_n only or through all; float64 values, grad_fn names and gradients of the inputs, the
+ * states and every parameter, float32 values and gradients; PyTorch's refusals (a sequence of length 0, wrong input
+ * sizes, wrong state shapes and ranks, another dtype) with every input and parameter unchanged.
+ *
+ * <p>Found by this round (session 61): no difference in Ember; every difference from 1.13 was 1.13's (the messages
+ * 2.x's Python checks give first, lstm_cell's hidden1, NaN signs), emulated or left out as the script says. No
+ * expected failures. Local hunts (seeds 431-436 at FUZZ_N 2, 12,300 cases) found none.
  */
 class DifferentialFuzzR43Test {
     private static final String RESOURCE = "/differentialfuzzr43/cases.txt";

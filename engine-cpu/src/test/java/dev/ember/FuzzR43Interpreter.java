@@ -40,6 +40,9 @@ final class FuzzR43Interpreter {
         Map<String, String> gs = new LinkedHashMap<>();
         Set<String> nog = new HashSet<>();
         Map<String, String> grs = new LinkedHashMap<>();
+        Map<String, String> lays = new LinkedHashMap<>();
+        Set<String> frozen = new HashSet<>();
+        boolean noGrad = false;
         for (String line : body) {
             int sp = line.indexOf(' ');
             String key = sp < 0 ? line : line.substring(0, sp);
@@ -58,6 +61,9 @@ final class FuzzR43Interpreter {
                 case "g": gs.put(name, val); break;
                 case "nog": nog.add(rest); break;
                 case "gr": grs.put(name, val); break;
+                case "lay": lays.put(name, val); break;
+                case "frozen": frozen.add(rest); break;
+                case "nograd": noGrad = true; break;
                 default: throw new IllegalStateException("line " + line);
             }
         }
@@ -75,9 +81,16 @@ final class FuzzR43Interpreter {
         }
         Module m = module(step.startsWith("rnn "), kw, kind);
         Map<String, Tensor> named = load(m, params, dtype);
+        for (String f : frozen) {
+            named.get(f).requiresGrad_(false);
+        }
+        Map<String, Tensor> call = new LinkedHashMap<>(t);
+        for (Map.Entry<String, String> l : lays.entrySet()) {
+            call.put(l.getKey(), layout(t.get(l.getKey()), l.getValue()));
+        }
         Map<String, Tensor> got;
-        try {
-            got = step.startsWith("rnn ") ? layer(m, kind, t) : cell(m, t);
+        try (GradMode off = noGrad ? Ember.noGrad() : null) {
+            got = step.startsWith("rnn ") ? layer(m, kind, call) : cell(m, call);
         } catch (RuntimeException e) {
             String r = FuzzRoundSupport.refused(err, e, inputs, t);
             if (r != null) {
@@ -154,6 +167,23 @@ final class FuzzR43Interpreter {
         return FuzzR31Interpreter.compare(what, expected, got, false, f32 ? 10 : 1);
     }
 
+    /**
+     * The call's view of input {@code t} (the script's {@code layout}): {@code t01} transposed, copied and transposed
+     * back (strided, the same values), {@code even} every other element of the last dim, {@code expand:<b>} dim 1
+     * expanded to b (stride 0).
+     */
+    private static Tensor layout(Tensor t, String how) {
+        if (how.equals("t01")) {
+            return t.transpose(0, 1).contiguous().transpose(0, 1);
+        }
+        if (how.equals("even")) {
+            int n = t.size(-1);
+            return t.slice(t.dim() - 1, 0, n, 2);
+        }
+        int b = Integer.parseInt(how.substring("expand:".length()));
+        return t.expand(t.size(0), b, t.size(2));
+    }
+
     private static Module module(boolean layer, Map<String, String> kw, String kind) {
         int in = Integer.parseInt(kw.get("in"));
         int hid = Integer.parseInt(kw.get("hid"));
@@ -162,11 +192,13 @@ final class FuzzR43Interpreter {
             int layers = Integer.parseInt(kw.get("layers"));
             boolean bf = Boolean.parseBoolean(kw.get("bf"));
             boolean bi = Boolean.parseBoolean(kw.get("bi"));
-            switch (kind) {
-                case "LSTM": return new LSTM(in, hid, layers, bias, bf, 0, bi, Integer.parseInt(kw.get("proj")));
-                case "GRU": return new GRU(in, hid, layers, bias, bf, 0, bi);
-                default: return new RNN(in, hid, layers, kind.equals("RNN_TANH") ? "tanh" : "relu", bias, bf, 0, bi);
-            }
+            double drop = Double.parseDouble(kw.getOrDefault("drop", "0"));
+            Module m = switch (kind) {
+                case "LSTM" -> new LSTM(in, hid, layers, bias, bf, drop, bi, Integer.parseInt(kw.get("proj")));
+                case "GRU" -> new GRU(in, hid, layers, bias, bf, drop, bi);
+                default -> new RNN(in, hid, layers, kind.equals("RNN_TANH") ? "tanh" : "relu", bias, bf, drop, bi);
+            };
+            return m.train(!Boolean.parseBoolean(kw.getOrDefault("eval", "False")));
         }
         return kind.equals("LSTMCell") ? new LSTMCell(in, hid, bias) : kind.equals("GRUCell") ? new GRUCell(in, hid, bias)
                 : new RNNCell(in, hid, bias, kind.substring("RNNCell_".length()));
