@@ -17,12 +17,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Replays one case of {@code differentialfuzzr43/cases.txt} (its generator, {@code make_cases.py}, describes the lines):
- * a recurrent layer or cell built with PyTorch's parameters written by name, the inputs as leaves, the one call; its
- * outputs (float64 within 1e-12, float32 within 1e-4, NaN where PyTorch's are; their sign is not compared, see the
- * script), grad_fn names,
- * which outputs require grad, the backward of the sum of the chosen outputs times their upstream gradients and every
- * gradient; or PyTorch's refusal, with every input and parameter unchanged after it.
+ * Replays one case of {@code differentialfuzzr43/cases.txt} (its generator, {@code make_cases.py}, describes the
+ * lines): a recurrent layer or cell built with PyTorch's parameters written by name (frozen ones not requiring grad,
+ * a dropout probability, eval mode), the inputs as leaves and the call given their views where the case says
+ * ({@code lay}), under no_grad where it says; its outputs (float64 within 1e-12, float32 within 1e-4, NaN where
+ * PyTorch's are; their sign is not compared, see the script), grad_fn names, which outputs require grad, the backward
+ * of the sum of the chosen outputs times their upstream gradients and every gradient; or PyTorch's refusal, with
+ * every input and parameter unchanged after it.
  */
 final class FuzzR43Interpreter {
     private FuzzR43Interpreter() {
