@@ -973,12 +973,27 @@ final class FuzzCaseRunner {
     /**
      * The first half of a fuzz round's comparison (this runner's and {@link FuzzR31Interpreter}'s): what differs when
      * {@code got}'s dtype or shape is not the expected one, or when a non-floating {@code got} (integers, bool) holds
-     * other values (compared exactly); null otherwise, where a floating {@code got} still has its values to compare.
+     * other values (compared exactly), or a complex {@code got} other numbers (each part within its real type's
+     * tolerance, relative to the part's magnitude where above 1, NaN where NaN, infinities equal); null otherwise, where
+     * a floating {@code got} still has its values to compare. (Before session 61 a complex result went through the
+     * integer comparison: its real parts truncated were all that was compared.)
      */
     static String compareTypeShapeAndIntegers(String what, Tensor expected, Tensor got) {
         if (expected.dtype() != got.dtype() || !Arrays.equals(expected.shape(), got.shape())) {
             return what + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape()) + ", Ember " + got.dtype()
                     + Arrays.toString(got.shape());
+        }
+        if (got.dtype().isComplex()) {
+            Complex[] e = expected.toComplexArray();
+            Complex[] g = got.detach().toComplexArray();
+            double tol = got.dtype() == DType.COMPLEX128 ? 1e-10 : 1e-5;
+            for (int i = 0; i < e.length; i++) {
+                if (!closePart(e[i].real(), g[i].real(), tol) || !closePart(e[i].imag(), g[i].imag(), tol)) {
+                    return what + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i] + " (complex, tolerance " + tol
+                            + ")";
+                }
+            }
+            return null;
         }
         if (!got.dtype().isFloatingPoint()) {
             long[] e = expected.toLongArray();
@@ -987,6 +1002,11 @@ final class FuzzCaseRunner {
                     : what + ": PyTorch " + Arrays.toString(e) + ", Ember " + Arrays.toString(g);
         }
         return null;
+    }
+
+    private static boolean closePart(double e, double g, double tol) {
+        return Double.isNaN(e) ? Double.isNaN(g) : Double.isInfinite(e) ? e == g
+                : !Double.isNaN(g) && !Double.isInfinite(g) && Math.abs(e - g) <= tol * Math.max(1, Math.abs(e));
     }
 
     /**
