@@ -1580,6 +1580,24 @@ final class ElementwiseKernels {
         void normForwardOut(double[] row, double mu, double r, double[] w, double[] b, float[] o, int oo, int n);
 
         /**
+         * {@link #normForwardOut(double[], double, double, double[], double[], float[], int, int)} of the row
+         * {@code x[xo, xo + n)} widened to doubles (exactly), read from the floats: the same bits, with no row of
+         * doubles written and read back.
+         */
+        void normForwardOut(float[] x, int xo, double mu, double r, double[] w, double[] b, float[] o, int oo, int n);
+
+        /**
+         * {@link #centredSquares(double[], int, double)} ({@code centred}) or {@link #sum(double[], int)} of the row
+         * {@code x[xo, xo + n)} widened to doubles (exactly), read from the floats: the same partial sums in the same
+         * order, so the same bits, with no row of doubles written and read back. {@code scratch} holds at least
+         * {@link #WIDENED_SCRATCH} doubles (its contents are overwritten).
+         */
+        double sumOfWidened(float[] x, int xo, int n, double mu, boolean centred, double[] scratch);
+
+        /** The doubles {@link #sumOfWidened}'s scratch holds: four accumulators of the widest double vector (8 lanes). */
+        int WIDENED_SCRATCH = 32;
+
+        /**
          * One float32 row of {@code NormKernels.layerNormBackwardFloat} on a build that fuses (the x86 ones) with
          * {@code lanes} lanes per sum: {@code NormKernels.layerNormBackwardRow}'s operations in its order per lane,
          * so the same bits; false (nothing done) where this machine's vectors cannot hold {@code lanes} floats.

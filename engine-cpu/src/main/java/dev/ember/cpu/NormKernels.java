@@ -206,6 +206,28 @@ final class NormKernels {
         // passes below, the same bits)
         boolean vectorOut = LOOPS != null && out.dtype == DType.FLOAT32 && ol.stride(1) == 1
                 && !Boolean.getBoolean("ember.norm.forwardPasses");
+        // contiguous float32 rows read straight from x by the vector loops, widened in registers: one pass for the
+        // statistics (two for layer norm) and one for the output, no row of doubles ({@code
+        // -Dember.norm.widenRow=true}, read per call: the row widened into doubles first, the same bits)
+        if (vectorOut && x.dtype == DType.FLOAT32 && xl.stride(1) == 1 && !Boolean.getBoolean("ember.norm.widenRow")) {
+            float[] xa = (float[]) x.array;
+            float[] oa = (float[]) out.array;
+            CpuThreads.parallelFor(m, CpuThreads.chunks(m, n), (task, from, to) -> {
+                double[] scratch = new double[ElementwiseKernels.FloatLoops.WIDENED_SCRATCH];
+                for (int i = from; i < to; i++) {
+                    int xo = xl.offset() + i * xl.stride(0);
+                    double mu = rms ? 0 : LOOPS.sumOfWidened(xa, xo, n, 0, false, scratch) / n;
+                    double ss = LOOPS.sumOfWidened(xa, xo, n, mu, true, scratch);
+                    double r = 1 / Math.sqrt(ss / n + eps);
+                    LOOPS.normForwardOut(xa, xo, mu, r, w, b, oa, ol.offset() + i * ol.stride(0), n);
+                    if (mean != null) {
+                        mean.setDouble(i, mu);
+                    }
+                    rstd.setDouble(i, r);
+                }
+            });
+            return;
+        }
         CpuThreads.parallelFor(m, CpuThreads.chunks(m, n), (task, from, to) -> {
             double[] row = new double[n];
             for (int i = from; i < to; i++) {
