@@ -1606,6 +1606,15 @@ final class ElementwiseKernels {
                                      float[] dx, int dxo, float[] bw, float[] bb, int n, int lanes, float[] acc);
 
         /**
+         * {@link #layerNormBackwardRow} with the weight and bias terms and the lane sums in one loop over the row (the
+         * same operations per element and the same order per sum, so the same bits), for a row with a weight, both
+         * parameter buffers, an input gradient and at least {@code lanes} elements; false (nothing done) otherwise.
+         */
+        boolean layerNormBackwardRowOnePass(float[] x, int xo, float[] g, int go, float[] w, float mu, float a,
+                                            float scale, float[] dx, int dxo, float[] bw, float[] bb, int n, int lanes,
+                                            float[] acc);
+
+        /**
          * {@code NormKernels.rowMoments} unfused (the same operations per lane, so the same bits) where this
          * machine's vectors hold {@code lanes} floats or twice that (two chunks at once); {@code chunk} holds
          * {@code 16 lanes} floats; false (nothing done) otherwise or where {@code fused}.

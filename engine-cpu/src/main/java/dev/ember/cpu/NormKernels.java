@@ -636,6 +636,9 @@ final class NormKernels {
         int per = (m + threads - 1) / threads;
         float[][] bufW = new float[threads][];
         float[][] bufB = new float[threads][];
+        // the vector row's parameter terms and sums in one loop ({@code -Dember.layerNorm.backwardPasses=true}, read
+        // per call: a loop each, the same bits)
+        boolean onePass = !Boolean.getBoolean("ember.layerNorm.backwardPasses");
         CpuThreads.parallelFor(threads, CpuThreads.chunks(m, n) > 1 ? threads : 1, (task, from, to) -> {
             float[] acc = new float[2 * lanes + 2];
             // rows read with a stride (an expanded gradient: PyTorch's dY.contiguous()) copied first
@@ -662,8 +665,10 @@ final class NormKernels {
                         go = 0;
                     }
                     int dxo = gx == null ? 0 : gxl.offset() + i * gxl.stride(0);
-                    if (LOOPS == null || !fma || !LOOPS.layerNormBackwardRow(xs, xo, gs, go, w, mu, a, scale, dxa, dxo,
-                            bw, bb, n, lanes, acc)) {
+                    if (LOOPS == null || !fma || !(onePass && LOOPS.layerNormBackwardRowOnePass(xs, xo, gs, go, w, mu,
+                            a, scale, dxa, dxo, bw, bb, n, lanes, acc)
+                            || LOOPS.layerNormBackwardRow(xs, xo, gs, go, w, mu, a, scale, dxa, dxo, bw, bb, n, lanes,
+                            acc))) {
                         layerNormBackwardRow(xs, xo, gs, go, w, mu, a, scale, dxa, dxo, bw, bb, n, lanes, fma, fold, acc);
                     }
                 }

@@ -2323,6 +2323,59 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return true;
     }
 
+    @Override
+    public boolean layerNormBackwardRowOnePass(float[] x, int xo, float[] g, int go, float[] w, float mu, float a,
+                                               float scale, float[] dx, int dxo, float[] bw, float[] bb, int n,
+                                               int lanes, float[] acc) {
+        int l = S.length();
+        if (lanes != l || w == null || bw == null || bb == null || dx == null || n < lanes) {
+            return false;
+        }
+        // layerNormBackwardRow's weight and bias terms and its lane sums (laneSumsWide) in one loop over the row:
+        // each element's operations and each chain's order as there (the outputs are separate arrays), one read of
+        // g, x and w instead of three
+        int whole = n - n % lanes;
+        float nb = -a * mu;
+        FloatVector av = FloatVector.broadcast(S, a);
+        FloatVector nbv = FloatVector.broadcast(S, nb);
+        FloatVector g0 = FloatVector.fromArray(S, g, go);
+        FloatVector x0 = FloatVector.fromArray(S, x, xo);
+        FloatVector w0 = FloatVector.fromArray(S, w, 0);
+        g0.fma(av.fma(x0, nbv), FloatVector.fromArray(S, bw, 0)).intoArray(bw, 0);
+        FloatVector.fromArray(S, bb, 0).add(g0).intoArray(bb, 0);
+        FloatVector ds = g0.mul(x0).mul(w0);
+        FloatVector db = g0.mul(w0);
+        for (int j = l; j < whole; j += l) {
+            FloatVector gj = FloatVector.fromArray(S, g, go + j);
+            FloatVector xj = FloatVector.fromArray(S, x, xo + j);
+            FloatVector wj = FloatVector.fromArray(S, w, j);
+            gj.fma(av.fma(xj, nbv), FloatVector.fromArray(S, bw, j)).intoArray(bw, j);
+            FloatVector.fromArray(S, bb, j).add(gj).intoArray(bb, j);
+            ds = gj.mul(xj).fma(wj, ds);
+            db = gj.fma(wj, db);
+        }
+        ds.intoArray(acc, 0);
+        db.intoArray(acc, l);
+        for (int j = whole; j < n; j++) {
+            bw[j] = Math.fma(g[go + j], Math.fma(a, x[xo + j], nb), bw[j]);
+            bb[j] += g[go + j];
+        }
+        NormKernels.laneSums(x, xo, g, go, w, whole, n, lanes, true, acc);
+        NormKernels.layerNormCoefficients(acc, n, lanes, true, true, mu, a, scale);
+        float b = acc[2 * lanes];
+        float c = acc[2 * lanes + 1];
+        FloatVector bv = FloatVector.broadcast(S, b);
+        FloatVector cv = FloatVector.broadcast(S, c);
+        for (int j = 0; j < whole; j += l) {
+            bv.fma(FloatVector.fromArray(S, x, xo + j), av.mul(FloatVector.fromArray(S, g, go + j))
+                    .mul(FloatVector.fromArray(S, w, j))).add(cv).intoArray(dx, dxo + j);
+        }
+        for (int j = whole; j < n; j++) {
+            dx[dxo + j] = Math.fma(b, x[xo + j], a * g[go + j] * w[j]) + c;
+        }
+        return true;
+    }
+
     /** Layer norm's sums in the preferred species' lanes over the whole vectors below {@code whole} into {@code acc}. */
     private static void laneSumsWide(float[] x, int xo, float[] g, int go, float[] w, int whole, float[] acc) {
         int l = S.length();
