@@ -1594,6 +1594,15 @@ final class ElementwiseKernels {
          */
         double sumOfWidened(float[] x, int xo, int n, double mu, boolean centred, double[] scratch);
 
+        /**
+         * The unfused lanes of {@code NormKernels.addMomentsLanes} in one vector: for k below lanes,
+         * {@code d = a1[o1 + k] - stk1[s + k]}, {@code stk1[s + k] = c d + stk1[s + k]} and
+         * {@code stk2[s + k] = stk2[s + k] + ((d d c) m0 + a2[o2 + k])}, each operation rounded; false (nothing done)
+         * where this machine's float vector does not hold exactly {@code lanes} floats.
+         */
+        boolean addMomentsLanes(float c, float m0, float[] a1, int o1, float[] a2, int o2, float[] stk1, float[] stk2,
+                                int s, int lanes);
+
         /** The doubles {@link #sumOfWidened}'s scratch holds: four accumulators of the widest double vector (8 lanes). */
         int WIDENED_SCRATCH = 32;
 

@@ -293,6 +293,13 @@ final class NormKernels {
     static final int MOMENTS_LANES = 8;
 
     /**
+     * Whether {@link #addMomentsLanes} merges lane by lane in scalars rather than in one vector of the vector loops (the
+     * same operations per lane, so the same bits): the system property {@code ember.layerNorm.momentsScalar}, read by
+     * each float32 layer norm forward (kept for before/after runs).
+     */
+    private static volatile boolean momentsScalar;
+
+    /**
      * Layer norm's float32 forward as PyTorch's {@code LayerNormKernelImplInternal} computes it (1.13's bits on every
      * capability; see {@link #MOMENTS_LANES}): each row's mean and variance by {@code RowwiseMoments} (a float Welford
      * per lane over chunks of 16 vectors, the chunks' moments merged in a cascade, a scalar Welford over the tail, then
@@ -315,6 +322,7 @@ final class NormKernels {
         if (m == 0 || n == 0) {
             return false;
         }
+        momentsScalar = Boolean.getBoolean("ember.layerNorm.momentsScalar");
         layerNormForwardFloat(x, xl, weight, bias, eps, out, ol, mean, rstd, MOMENTS_LANES, false,
                 CpuCapability.fusesMultiplyAdd(CpuCapability.value()));
         return true;
@@ -465,6 +473,10 @@ final class NormKernels {
         float c = total == 0 ? 0f : (float) add / (float) total;
         float m0 = (float) cnt[level];
         int s = level * lanes;
+        if (!fused && !momentsScalar && LOOPS != null && LOOPS.addMomentsLanes(c, m0, a1, o1, a2, o2, stk1, stk2, s, lanes)) {
+            cnt[level] = total;
+            return;
+        }
         for (int k = 0; k < lanes; k++) {
             float d = a1[o1 + k] - stk1[s + k];
             stk1[s + k] = CpuCapability.mulAdd(fused, c, d, stk1[s + k]);

@@ -2324,6 +2324,20 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public boolean addMomentsLanes(float c, float m0, float[] a1, int o1, float[] a2, int o2, float[] stk1,
+                                   float[] stk2, int s, int lanes) {
+        if (lanes != S.length()) {
+            return false;
+        }
+        FloatVector s1 = FloatVector.fromArray(S, stk1, s);
+        FloatVector d = FloatVector.fromArray(S, a1, o1).sub(s1);
+        s1.add(d.mul(c)).intoArray(stk1, s);
+        FloatVector.fromArray(S, stk2, s).add(d.mul(d).mul(c).mul(m0).add(FloatVector.fromArray(S, a2, o2)))
+                .intoArray(stk2, s);
+        return true;
+    }
+
+    @Override
     public boolean layerNormBackwardRowOnePass(float[] x, int xo, float[] g, int go, float[] w, float mu, float a,
                                                float scale, float[] dx, int dxo, float[] bw, float[] bb, int n,
                                                int lanes, float[] acc) {
