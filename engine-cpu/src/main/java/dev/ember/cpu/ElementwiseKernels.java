@@ -1580,12 +1580,48 @@ final class ElementwiseKernels {
         void normForwardOut(double[] row, double mu, double r, double[] w, double[] b, float[] o, int oo, int n);
 
         /**
+         * {@link #normForwardOut(double[], double, double, double[], double[], float[], int, int)} of the row
+         * {@code x[xo, xo + n)} widened to doubles (exactly), read from the floats: the same bits, with no row of
+         * doubles written and read back.
+         */
+        void normForwardOut(float[] x, int xo, double mu, double r, double[] w, double[] b, float[] o, int oo, int n);
+
+        /**
+         * {@link #centredSquares(double[], int, double)} ({@code centred}) or {@link #sum(double[], int)} of the row
+         * {@code x[xo, xo + n)} widened to doubles (exactly), read from the floats: the same partial sums in the same
+         * order, so the same bits, with no row of doubles written and read back. {@code scratch} holds at least
+         * {@link #WIDENED_SCRATCH} doubles (its contents are overwritten).
+         */
+        double sumOfWidened(float[] x, int xo, int n, double mu, boolean centred, double[] scratch);
+
+        /**
+         * The unfused lanes of {@code NormKernels.addMomentsLanes} in one vector: for k below lanes,
+         * {@code d = a1[o1 + k] - stk1[s + k]}, {@code stk1[s + k] = c d + stk1[s + k]} and
+         * {@code stk2[s + k] = stk2[s + k] + ((d d c) m0 + a2[o2 + k])}, each operation rounded; false (nothing done)
+         * where this machine's float vector does not hold exactly {@code lanes} floats.
+         */
+        boolean addMomentsLanes(float c, float m0, float[] a1, int o1, float[] a2, int o2, float[] stk1, float[] stk2,
+                                int s, int lanes);
+
+        /** The doubles {@link #sumOfWidened}'s scratch holds: four accumulators of the widest double vector (8 lanes). */
+        int WIDENED_SCRATCH = 32;
+
+        /**
          * One float32 row of {@code NormKernels.layerNormBackwardFloat} on a build that fuses (the x86 ones) with
          * {@code lanes} lanes per sum: {@code NormKernels.layerNormBackwardRow}'s operations in its order per lane,
          * so the same bits; false (nothing done) where this machine's vectors cannot hold {@code lanes} floats.
          */
         boolean layerNormBackwardRow(float[] x, int xo, float[] g, int go, float[] w, float mu, float a, float scale,
                                      float[] dx, int dxo, float[] bw, float[] bb, int n, int lanes, float[] acc);
+
+        /**
+         * {@link #layerNormBackwardRow} with the weight and bias terms and the lane sums in one loop over the row (the
+         * same operations per element and the same order per sum, so the same bits), for a row with a weight, both
+         * parameter buffers, an input gradient and at least {@code lanes} elements; false (nothing done) otherwise.
+         */
+        boolean layerNormBackwardRowOnePass(float[] x, int xo, float[] g, int go, float[] w, float mu, float a,
+                                            float scale, float[] dx, int dxo, float[] bw, float[] bb, int n, int lanes,
+                                            float[] acc);
 
         /**
          * {@code NormKernels.rowMoments} unfused (the same operations per lane, so the same bits) where this

@@ -206,6 +206,28 @@ final class NormKernels {
         // passes below, the same bits)
         boolean vectorOut = LOOPS != null && out.dtype == DType.FLOAT32 && ol.stride(1) == 1
                 && !Boolean.getBoolean("ember.norm.forwardPasses");
+        // contiguous float32 rows read straight from x by the vector loops, widened in registers: one pass for the
+        // statistics (two for layer norm) and one for the output, no row of doubles ({@code
+        // -Dember.norm.widenRow=true}, read per call: the row widened into doubles first, the same bits)
+        if (vectorOut && x.dtype == DType.FLOAT32 && xl.stride(1) == 1 && !Boolean.getBoolean("ember.norm.widenRow")) {
+            float[] xa = (float[]) x.array;
+            float[] oa = (float[]) out.array;
+            CpuThreads.parallelFor(m, CpuThreads.chunks(m, n), (task, from, to) -> {
+                double[] scratch = new double[ElementwiseKernels.FloatLoops.WIDENED_SCRATCH];
+                for (int i = from; i < to; i++) {
+                    int xo = xl.offset() + i * xl.stride(0);
+                    double mu = rms ? 0 : LOOPS.sumOfWidened(xa, xo, n, 0, false, scratch) / n;
+                    double ss = LOOPS.sumOfWidened(xa, xo, n, mu, true, scratch);
+                    double r = 1 / Math.sqrt(ss / n + eps);
+                    LOOPS.normForwardOut(xa, xo, mu, r, w, b, oa, ol.offset() + i * ol.stride(0), n);
+                    if (mean != null) {
+                        mean.setDouble(i, mu);
+                    }
+                    rstd.setDouble(i, r);
+                }
+            });
+            return;
+        }
         CpuThreads.parallelFor(m, CpuThreads.chunks(m, n), (task, from, to) -> {
             double[] row = new double[n];
             for (int i = from; i < to; i++) {
@@ -271,6 +293,13 @@ final class NormKernels {
     static final int MOMENTS_LANES = 8;
 
     /**
+     * Whether {@link #addMomentsLanes} merges lane by lane in scalars rather than in one vector of the vector loops (the
+     * same operations per lane, so the same bits): the system property {@code ember.layerNorm.momentsScalar}, read by
+     * each float32 layer norm forward (kept for before/after runs).
+     */
+    private static volatile boolean momentsScalar;
+
+    /**
      * Layer norm's float32 forward as PyTorch's {@code LayerNormKernelImplInternal} computes it (1.13's bits on every
      * capability; see {@link #MOMENTS_LANES}): each row's mean and variance by {@code RowwiseMoments} (a float Welford
      * per lane over chunks of 16 vectors, the chunks' moments merged in a cascade, a scalar Welford over the tail, then
@@ -293,6 +322,7 @@ final class NormKernels {
         if (m == 0 || n == 0) {
             return false;
         }
+        momentsScalar = Boolean.getBoolean("ember.layerNorm.momentsScalar");
         layerNormForwardFloat(x, xl, weight, bias, eps, out, ol, mean, rstd, MOMENTS_LANES, false,
                 CpuCapability.fusesMultiplyAdd(CpuCapability.value()));
         return true;
@@ -443,6 +473,10 @@ final class NormKernels {
         float c = total == 0 ? 0f : (float) add / (float) total;
         float m0 = (float) cnt[level];
         int s = level * lanes;
+        if (!fused && !momentsScalar && LOOPS != null && LOOPS.addMomentsLanes(c, m0, a1, o1, a2, o2, stk1, stk2, s, lanes)) {
+            cnt[level] = total;
+            return;
+        }
         for (int k = 0; k < lanes; k++) {
             float d = a1[o1 + k] - stk1[s + k];
             stk1[s + k] = CpuCapability.mulAdd(fused, c, d, stk1[s + k]);
@@ -614,6 +648,9 @@ final class NormKernels {
         int per = (m + threads - 1) / threads;
         float[][] bufW = new float[threads][];
         float[][] bufB = new float[threads][];
+        // the vector row's parameter terms and sums in one loop ({@code -Dember.layerNorm.backwardPasses=true}, read
+        // per call: a loop each, the same bits)
+        boolean onePass = !Boolean.getBoolean("ember.layerNorm.backwardPasses");
         CpuThreads.parallelFor(threads, CpuThreads.chunks(m, n) > 1 ? threads : 1, (task, from, to) -> {
             float[] acc = new float[2 * lanes + 2];
             // rows read with a stride (an expanded gradient: PyTorch's dY.contiguous()) copied first
@@ -640,8 +677,10 @@ final class NormKernels {
                         go = 0;
                     }
                     int dxo = gx == null ? 0 : gxl.offset() + i * gxl.stride(0);
-                    if (LOOPS == null || !fma || !LOOPS.layerNormBackwardRow(xs, xo, gs, go, w, mu, a, scale, dxa, dxo,
-                            bw, bb, n, lanes, acc)) {
+                    if (LOOPS == null || !fma || !(onePass && LOOPS.layerNormBackwardRowOnePass(xs, xo, gs, go, w, mu,
+                            a, scale, dxa, dxo, bw, bb, n, lanes, acc)
+                            || LOOPS.layerNormBackwardRow(xs, xo, gs, go, w, mu, a, scale, dxa, dxo, bw, bb, n, lanes,
+                            acc))) {
                         layerNormBackwardRow(xs, xo, gs, go, w, mu, a, scale, dxa, dxo, bw, bb, n, lanes, fma, fold, acc);
                     }
                 }

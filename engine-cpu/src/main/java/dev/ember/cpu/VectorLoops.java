@@ -2323,6 +2323,73 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return true;
     }
 
+    @Override
+    public boolean addMomentsLanes(float c, float m0, float[] a1, int o1, float[] a2, int o2, float[] stk1,
+                                   float[] stk2, int s, int lanes) {
+        if (lanes != S.length()) {
+            return false;
+        }
+        FloatVector s1 = FloatVector.fromArray(S, stk1, s);
+        FloatVector d = FloatVector.fromArray(S, a1, o1).sub(s1);
+        s1.add(d.mul(c)).intoArray(stk1, s);
+        FloatVector.fromArray(S, stk2, s).add(d.mul(d).mul(c).mul(m0).add(FloatVector.fromArray(S, a2, o2)))
+                .intoArray(stk2, s);
+        return true;
+    }
+
+    @Override
+    public boolean layerNormBackwardRowOnePass(float[] x, int xo, float[] g, int go, float[] w, float mu, float a,
+                                               float scale, float[] dx, int dxo, float[] bw, float[] bb, int n,
+                                               int lanes, float[] acc) {
+        int l = S.length();
+        if (lanes != l || w == null || bw == null || bb == null || dx == null || n < lanes) {
+            return false;
+        }
+        // layerNormBackwardRow's weight and bias terms and its lane sums (laneSumsWide) in one loop over the row:
+        // each element's operations and each chain's order as there (the outputs are separate arrays), one read of
+        // g, x and w instead of three
+        int whole = n - n % lanes;
+        float nb = -a * mu;
+        FloatVector av = FloatVector.broadcast(S, a);
+        FloatVector nbv = FloatVector.broadcast(S, nb);
+        FloatVector g0 = FloatVector.fromArray(S, g, go);
+        FloatVector x0 = FloatVector.fromArray(S, x, xo);
+        FloatVector w0 = FloatVector.fromArray(S, w, 0);
+        g0.fma(av.fma(x0, nbv), FloatVector.fromArray(S, bw, 0)).intoArray(bw, 0);
+        FloatVector.fromArray(S, bb, 0).add(g0).intoArray(bb, 0);
+        FloatVector ds = g0.mul(x0).mul(w0);
+        FloatVector db = g0.mul(w0);
+        for (int j = l; j < whole; j += l) {
+            FloatVector gj = FloatVector.fromArray(S, g, go + j);
+            FloatVector xj = FloatVector.fromArray(S, x, xo + j);
+            FloatVector wj = FloatVector.fromArray(S, w, j);
+            gj.fma(av.fma(xj, nbv), FloatVector.fromArray(S, bw, j)).intoArray(bw, j);
+            FloatVector.fromArray(S, bb, j).add(gj).intoArray(bb, j);
+            ds = gj.mul(xj).fma(wj, ds);
+            db = gj.fma(wj, db);
+        }
+        ds.intoArray(acc, 0);
+        db.intoArray(acc, l);
+        for (int j = whole; j < n; j++) {
+            bw[j] = Math.fma(g[go + j], Math.fma(a, x[xo + j], nb), bw[j]);
+            bb[j] += g[go + j];
+        }
+        NormKernels.laneSums(x, xo, g, go, w, whole, n, lanes, true, acc);
+        NormKernels.layerNormCoefficients(acc, n, lanes, true, true, mu, a, scale);
+        float b = acc[2 * lanes];
+        float c = acc[2 * lanes + 1];
+        FloatVector bv = FloatVector.broadcast(S, b);
+        FloatVector cv = FloatVector.broadcast(S, c);
+        for (int j = 0; j < whole; j += l) {
+            bv.fma(FloatVector.fromArray(S, x, xo + j), av.mul(FloatVector.fromArray(S, g, go + j))
+                    .mul(FloatVector.fromArray(S, w, j))).add(cv).intoArray(dx, dxo + j);
+        }
+        for (int j = whole; j < n; j++) {
+            dx[dxo + j] = Math.fma(b, x[xo + j], a * g[go + j] * w[j]) + c;
+        }
+        return true;
+    }
+
     /** Layer norm's sums in the preferred species' lanes over the whole vectors below {@code whole} into {@code acc}. */
     private static void laneSumsWide(float[] x, int xo, float[] g, int go, float[] w, int whole, float[] acc) {
         int l = S.length();
@@ -2401,6 +2468,195 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
         for (int j = m; j < n; j++) {
             double y = (row[j] - mu) * r;
+            if (w != null) {
+                y *= w[j];
+            }
+            if (b != null) {
+                y += b[j];
+            }
+            o[oo + j] = (float) y;
+        }
+    }
+
+    @Override
+    public double sumOfWidened(float[] x, int xo, int n, double mu, boolean centred, double[] scratch) {
+        // sumOf's blocks, vectors and lanes over the widened floats (two kernels, each small enough for C2 to
+        // compile whole: one with both loops ran out of nodes and boxed its lane reads), then its finish
+        int half = DS.length();
+        int bound4 = n - n % (4 * half);
+        if (centred) {
+            centredSquaresWidened(x, xo, bound4, mu, scratch);
+        } else {
+            sumBlocksWidened(x, xo, bound4, scratch);
+        }
+        // sumOf's whole vectors past the blocks go into its first accumulator, the four are combined lane by lane,
+        // (a0 + a1) + (a2 + a3), then the lanes first to last: here lane by lane in scalars, the same operations in
+        // the same order (vector additions are lane-wise)
+        int bound = n - n % half;
+        double total = 0;
+        if (bound != 0) {
+            for (int lane = 0; lane < half; lane++) {
+                double t0 = scratch[lane];
+                for (int j = bound4 + lane; j < bound; j += half) {
+                    double d = (double) x[xo + j] - mu;
+                    t0 += centred ? d * d : x[xo + j];
+                }
+                total += (t0 + scratch[half + lane]) + (scratch[2 * half + lane] + scratch[3 * half + lane]);
+            }
+        }
+        for (int i = bound; i < n; i++) {
+            double v = x[xo + i];
+            total += centred ? (v - mu) * (v - mu) : v;
+        }
+        return total;
+    }
+
+    /**
+     * sumOf's four accumulators of centred squares over the blocks of four double vectors below {@code bound4} of the
+     * widened floats, into {@code acc[0, 4 half)}: accumulator t of a block takes the doubles
+     * {@code [i + t half, i + (t + 1) half)}, here the lower half of a load of its own from there (no permute; the last
+     * load reads half a vector past the block: blocks where that would leave x take the permutes).
+     */
+    private static void centredSquaresWidened(float[] x, int xo, int bound4, double mu, double[] acc) {
+        int half = DS.length();
+        int block = 4 * half;
+        int fast = Math.min(bound4, Math.max(0, x.length - xo - 3 * half - S.length() + 1));
+        fast -= fast % block;
+        DoubleVector m = DoubleVector.broadcast(DS, mu);
+        DoubleVector a0 = DoubleVector.zero(DS);
+        DoubleVector a1 = a0;
+        DoubleVector a2 = a0;
+        DoubleVector a3 = a0;
+        int i = 0;
+        for (; i < fast; i += block) {
+            int at = xo + i;
+            DoubleVector d0 = ((DoubleVector) FloatVector.fromArray(S, x, at)
+                    .convertShape(VectorOperators.F2D, DS, 0)).sub(m);
+            DoubleVector d1 = ((DoubleVector) FloatVector.fromArray(S, x, at + half)
+                    .convertShape(VectorOperators.F2D, DS, 0)).sub(m);
+            DoubleVector d2 = ((DoubleVector) FloatVector.fromArray(S, x, at + 2 * half)
+                    .convertShape(VectorOperators.F2D, DS, 0)).sub(m);
+            DoubleVector d3 = ((DoubleVector) FloatVector.fromArray(S, x, at + 3 * half)
+                    .convertShape(VectorOperators.F2D, DS, 0)).sub(m);
+            a0 = a0.add(d0.mul(d0));
+            a1 = a1.add(d1.mul(d1));
+            a2 = a2.add(d2.mul(d2));
+            a3 = a3.add(d3.mul(d3));
+        }
+        for (; i < bound4; i += block) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector w = FloatVector.fromArray(S, x, xo + i + S.length());
+            DoubleVector d0 = ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0)).sub(m);
+            DoubleVector d1 = ((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .sub(m);
+            DoubleVector d2 = ((DoubleVector) w.convertShape(VectorOperators.F2D, DS, 0)).sub(m);
+            DoubleVector d3 = ((DoubleVector) w.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .sub(m);
+            a0 = a0.add(d0.mul(d0));
+            a1 = a1.add(d1.mul(d1));
+            a2 = a2.add(d2.mul(d2));
+            a3 = a3.add(d3.mul(d3));
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, half);
+        a2.intoArray(acc, 2 * half);
+        a3.intoArray(acc, 3 * half);
+    }
+
+    /** {@link #centredSquaresWidened}'s accumulators for the plain sum (sumOf's terms a[j]). */
+    private static void sumBlocksWidened(float[] x, int xo, int bound4, double[] acc) {
+        int half = DS.length();
+        int block = 4 * half;
+        int fast = Math.min(bound4, Math.max(0, x.length - xo - 3 * half - S.length() + 1));
+        fast -= fast % block;
+        DoubleVector a0 = DoubleVector.zero(DS);
+        DoubleVector a1 = a0;
+        DoubleVector a2 = a0;
+        DoubleVector a3 = a0;
+        int i = 0;
+        for (; i < fast; i += block) {
+            int at = xo + i;
+            a0 = a0.add((DoubleVector) FloatVector.fromArray(S, x, at).convertShape(VectorOperators.F2D, DS, 0));
+            a1 = a1.add((DoubleVector) FloatVector.fromArray(S, x, at + half)
+                    .convertShape(VectorOperators.F2D, DS, 0));
+            a2 = a2.add((DoubleVector) FloatVector.fromArray(S, x, at + 2 * half)
+                    .convertShape(VectorOperators.F2D, DS, 0));
+            a3 = a3.add((DoubleVector) FloatVector.fromArray(S, x, at + 3 * half)
+                    .convertShape(VectorOperators.F2D, DS, 0));
+        }
+        for (; i < bound4; i += block) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector w = FloatVector.fromArray(S, x, xo + i + S.length());
+            a0 = a0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            a1 = a1.add((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0));
+            a2 = a2.add((DoubleVector) w.convertShape(VectorOperators.F2D, DS, 0));
+            a3 = a3.add((DoubleVector) w.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0));
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, half);
+        a2.intoArray(acc, 2 * half);
+        a3.intoArray(acc, 3 * half);
+    }
+
+    @Override
+    public void normForwardOut(float[] x, int xo, double mu, double r, double[] w, double[] b, float[] o, int oo,
+                               int n) {
+        // normForwardOut(double[], ...) with the floats widened in registers (the same doubles as its row): each
+        // half vector from the lower half of a load of its own (no permute; the second load reads half a vector past
+        // the vector: the vectors where that would leave x go to the scalar loop, the same operations per element)
+        int half = DS.length();
+        // each result vector's halves stored as the lower halves of two overlapping stores (no permute, no blend):
+        // the second's upper half lands past the vector, inside the row (the next vector overwrites it), so the
+        // vector loops stop a half vector before the row's end
+        int m = Math.min(Math.max(0, n - half - S.length() + 1),
+                Math.max(0, x.length - xo - half - S.length() + 1));
+        m -= m % S.length();
+        DoubleVector muv = DoubleVector.broadcast(DS, mu);
+        DoubleVector rv = DoubleVector.broadcast(DS, r);
+        // one loop per case, each with its operations only (no vector value crosses a branch or a call)
+        if (w != null && b != null) {
+            for (int j = 0; j < m; j += S.length()) {
+                DoubleVector lo = ((DoubleVector) FloatVector.fromArray(S, x, xo + j).convertShape(VectorOperators.F2D, DS, 0)).sub(muv).mul(rv)
+                        .mul(DoubleVector.fromArray(DS, w, j)).add(DoubleVector.fromArray(DS, b, j));
+                DoubleVector hi = ((DoubleVector) FloatVector.fromArray(S, x, xo + j + half)
+                        .convertShape(VectorOperators.F2D, DS, 0))
+                        .sub(muv).mul(rv).mul(DoubleVector.fromArray(DS, w, j + half))
+                        .add(DoubleVector.fromArray(DS, b, j + half));
+                ((FloatVector) lo.convertShape(VectorOperators.D2F, S, 0)).intoArray(o, oo + j);
+                ((FloatVector) hi.convertShape(VectorOperators.D2F, S, 0)).intoArray(o, oo + j + half);
+            }
+        } else if (w != null) {
+            for (int j = 0; j < m; j += S.length()) {
+                DoubleVector lo = ((DoubleVector) FloatVector.fromArray(S, x, xo + j).convertShape(VectorOperators.F2D, DS, 0)).sub(muv).mul(rv)
+                        .mul(DoubleVector.fromArray(DS, w, j));
+                DoubleVector hi = ((DoubleVector) FloatVector.fromArray(S, x, xo + j + half)
+                        .convertShape(VectorOperators.F2D, DS, 0))
+                        .sub(muv).mul(rv).mul(DoubleVector.fromArray(DS, w, j + half));
+                ((FloatVector) lo.convertShape(VectorOperators.D2F, S, 0)).intoArray(o, oo + j);
+                ((FloatVector) hi.convertShape(VectorOperators.D2F, S, 0)).intoArray(o, oo + j + half);
+            }
+        } else if (b != null) {
+            for (int j = 0; j < m; j += S.length()) {
+                DoubleVector lo = ((DoubleVector) FloatVector.fromArray(S, x, xo + j).convertShape(VectorOperators.F2D, DS, 0)).sub(muv).mul(rv)
+                        .add(DoubleVector.fromArray(DS, b, j));
+                DoubleVector hi = ((DoubleVector) FloatVector.fromArray(S, x, xo + j + half)
+                        .convertShape(VectorOperators.F2D, DS, 0))
+                        .sub(muv).mul(rv).add(DoubleVector.fromArray(DS, b, j + half));
+                ((FloatVector) lo.convertShape(VectorOperators.D2F, S, 0)).intoArray(o, oo + j);
+                ((FloatVector) hi.convertShape(VectorOperators.D2F, S, 0)).intoArray(o, oo + j + half);
+            }
+        } else {
+            for (int j = 0; j < m; j += S.length()) {
+                DoubleVector lo = ((DoubleVector) FloatVector.fromArray(S, x, xo + j).convertShape(VectorOperators.F2D, DS, 0)).sub(muv).mul(rv);
+                DoubleVector hi = ((DoubleVector) FloatVector.fromArray(S, x, xo + j + half)
+                        .convertShape(VectorOperators.F2D, DS, 0))
+                        .sub(muv).mul(rv);
+                ((FloatVector) lo.convertShape(VectorOperators.D2F, S, 0)).intoArray(o, oo + j);
+                ((FloatVector) hi.convertShape(VectorOperators.D2F, S, 0)).intoArray(o, oo + j + half);
+            }
+        }
+        for (int j = m; j < n; j++) {
+            double y = ((double) x[xo + j] - mu) * r;
             if (w != null) {
                 y *= w[j];
             }
