@@ -322,7 +322,10 @@ final class NormKernels {
         if (m == 0 || n == 0) {
             return false;
         }
-        momentsScalar = Boolean.getBoolean("ember.layerNorm.momentsScalar");
+        boolean scalarMerges = Boolean.getBoolean("ember.layerNorm.momentsScalar");
+        if (scalarMerges != momentsScalar) {
+            momentsScalar = scalarMerges; // written only when it changes: no store to a shared line on every call
+        }
         layerNormForwardFloat(x, xl, weight, bias, eps, out, ol, mean, rstd, MOMENTS_LANES, false,
                 CpuCapability.fusesMultiplyAdd(CpuCapability.value()));
         return true;
