@@ -105,12 +105,57 @@ final class Gemm {
         return Math.min(max, Math.max(8, MicroKernels.roundUp((k + blocks - 1) / blocks, 8)));
     }
 
+    /**
+     * {@code -Dember.cpu.bmmRowSplit=true} (read per call, to compare): every product of a batch split over the pool
+     * on its own, one fork-join (or two, with B's packing) per matrix, instead of {@link #splitsBatches}'s split.
+     */
+    static final String ROW_SPLIT_PROPERTY = "ember.cpu.bmmRowSplit";
+
+    /**
+     * Whether a batch of {@code [m, k] @ [k, n]} products is split over the pool by whole matrices, each multiplied on
+     * one thread: at least as many matrices as threads, two per thread unless each is under 16 x
+     * {@link #PARALLEL_WORK} multiply-adds, at least {@link #PARALLEL_WORK} in all, and a product whose bits do not depend on where it runs (not
+     * {@link #dotsApply}'s dot products or {@link #splitsDepth}'s depth split, which a product inside a task does not
+     * take; the tile kernel's C elements are each summed by one tile over the whole depth, whichever task runs it).
+     * Split by rows, attention's {@code [128, 128, 64] @ [128, 64, 128]} met the pool 128 times a call, each time
+     * after the calling thread alone had packed B, and ran at 3.7 or 7.6-10 ms between JVMs (two threads).
+     */
+    static boolean splitsBatches(int batch, int m, int n, int k, int acs, int brs) {
+        int threads = CpuThreads.threads();
+        long work = (long) m * n * k;
+        return threads >= 2 && batch >= threads && (batch >= 2L * threads || work < 16 * PARALLEL_WORK)
+                && work * batch >= PARALLEL_WORK && !CpuThreads.inTask() && !splitsDepth(m, n, k)
+                && !(acs == 1 && brs == 1 && (long) m * n <= DOT_OUTPUTS && k >= 256)
+                && !Boolean.getBoolean(ROW_SPLIT_PROPERTY);
+    }
+
     static void matmul(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage c, Layout lc) {
         int batch = la.size(0);
         int m = la.size(1);
         int k = la.size(2);
         int n = lb.size(2);
-        for (int bi = 0; bi < batch; bi++) {
+        if (splitsBatches(batch, m, n, k, la.stride(2), lb.stride(1))) {
+            // contiguous runs of matrices, claimed by the threads as they come free
+            int parts = Math.min(batch, CpuThreads.threads() * 4);
+            List<Runnable> tasks = new ArrayList<>(parts);
+            for (int t = 0; t < parts; t++) {
+                int from = (int) ((long) batch * t / parts);
+                int to = (int) ((long) batch * (t + 1) / parts);
+                tasks.add(() -> matmul(a, la, b, lb, c, lc, from, to));
+            }
+            CpuThreads.invokeAll(tasks);
+            return;
+        }
+        matmul(a, la, b, lb, c, lc, 0, batch);
+    }
+
+    /** {@link #matmul}'s products for the matrices {@code [from, to)} of the batch. */
+    private static void matmul(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage c, Layout lc,
+                               int from, int to) {
+        int m = la.size(1);
+        int k = la.size(2);
+        int n = lb.size(2);
+        for (int bi = from; bi < to; bi++) {
             int ao = la.offset() + bi * la.stride(0);
             int bo = lb.offset() + bi * lb.stride(0);
             int co = lc.offset() + bi * lc.stride(0);
