@@ -13,9 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A batch of products split over the pool by whole matrices ({@link Gemm#splitsBatches}) has the bits of the same
- * batch with each matrix split over the pool on its own ({@code -Dember.cpu.bmmRowSplit=true}, the old path), and of
- * one thread, and agrees with a float64 triple loop: float32 and float64, A and B row-major or transposed, C with a
+ * A batch of products split over the pool by whole matrices ({@link Gemm#splitsBatches}, asked for by
+ * {@code -Dember.cpu.bmmBatchSplit=true}) has the bits of the same batch with each matrix split over the pool on its
+ * own (the default path), and of one thread, and agrees with a float64 triple loop: float32 and float64, A and B row-major or transposed, C with a
  * row gap, sizes that are no multiple of any tile (6 x 16 on AVX2, 8 or 6 x 32 on AVX-512), the tile kernel's, the
  * few-rows dot products' and the vector paths' shapes, batches that do not divide among the threads.
  */
@@ -25,7 +25,7 @@ class BatchSplitGemmTest {
     @AfterEach
     void restore() {
         CpuThreads.setThreads(THREADS_BEFORE);
-        System.clearProperty(Gemm.ROW_SPLIT_PROPERTY);
+        System.clearProperty(Gemm.BATCH_SPLIT_PROPERTY);
     }
 
     @Test
@@ -51,6 +51,8 @@ class BatchSplitGemmTest {
     @Test
     void whichBatchesSplit() {
         CpuThreads.setThreads(2);
+        assertFalse(Gemm.splitsBatches(128, 128, 128, 64, 1, 128), "not unless asked for");
+        System.setProperty(Gemm.BATCH_SPLIT_PROPERTY, "true");
         assertTrue(Gemm.splitsBatches(128, 128, 128, 64, 1, 128), "attention's bmm");
         assertTrue(Gemm.splitsBatches(2, 128, 128, 64, 1, 128), "a matrix per thread, each small");
         assertFalse(Gemm.splitsBatches(2, 1024, 1024, 1024, 1, 1024), "one large matrix per thread: rows");
@@ -58,9 +60,6 @@ class BatchSplitGemmTest {
         assertFalse(Gemm.splitsBatches(8, 4, 4, 4, 1, 4), "too little work in all");
         assertFalse(Gemm.splitsBatches(8, 16, 16, 4096, 1, 1), "dot products (their split depends on the task)");
         assertFalse(Gemm.splitsBatches(8, 40, 72, 3001, 1, 72), "the depth split (likewise)");
-        System.setProperty(Gemm.ROW_SPLIT_PROPERTY, "true");
-        assertFalse(Gemm.splitsBatches(128, 128, 128, 64, 1, 128), "the old path on request");
-        System.clearProperty(Gemm.ROW_SPLIT_PROPERTY);
         CpuThreads.setThreads(1);
         assertFalse(Gemm.splitsBatches(128, 128, 128, 64, 1, 128), "one thread");
     }
@@ -90,14 +89,14 @@ class BatchSplitGemmTest {
         CpuThreads.setThreads(2);
         String what = dtype + " " + batch + " x [" + m + ", " + k + "] @ [" + k + ", " + n + "]" + (aT ? " A^T" : "")
                 + (bT ? " B^T" : "");
+        CpuStorage rows = run(a, la, b, lb, lc, dtype, cLen);
+        System.setProperty(Gemm.BATCH_SPLIT_PROPERTY, "true");
         boolean splits = Gemm.splitsBatches(batch, m, n, k, la.stride(2), lb.stride(1));
         if (batch == 128) {
             assertTrue(splits, what + ": attention's shape splits by matrices");
         }
         CpuStorage split = run(a, la, b, lb, lc, dtype, cLen);
-        System.setProperty(Gemm.ROW_SPLIT_PROPERTY, "true");
-        CpuStorage rows = run(a, la, b, lb, lc, dtype, cLen);
-        System.clearProperty(Gemm.ROW_SPLIT_PROPERTY);
+        System.clearProperty(Gemm.BATCH_SPLIT_PROPERTY);
         CpuThreads.setThreads(1);
         CpuStorage one = run(a, la, b, lb, lc, dtype, cLen);
         if (f32) {
