@@ -105,12 +105,66 @@ final class Gemm {
         return Math.min(max, Math.max(8, MicroKernels.roundUp((k + blocks - 1) / blocks, 8)));
     }
 
+    /**
+     * {@code -Dember.cpu.bmmBatchSplit=true} (read per call; off by default) splits a batch of products over the pool
+     * by whole matrices ({@link #splitsBatches}) instead of splitting each matrix by rows on its own (one fork-join,
+     * or two with B's packing, per matrix). Not the default: on the loaded 2-core AMD EPYC of session 61 (load 12-16,
+     * two threads, alternated in one JVM) the split by matrices used less CPU a call (about 7 against 9-14 ms, both
+     * threads, for attention's {@code [128, 128, 64] @ [128, 64, 128]}) but took longer in wall time in most rounds
+     * (bmm fwd+bwd about twice as long): its threads wait at the join for a whole matrix, long enough to reach the
+     * pool's yield and park; not measured on a quiet host.
+     */
+    static final String BATCH_SPLIT_PROPERTY = "ember.cpu.bmmBatchSplit";
+
+    /**
+     * Whether a batch of {@code [m, k] @ [k, n]} products is split over the pool by whole matrices, each multiplied on
+     * one thread: asked for ({@link #BATCH_SPLIT_PROPERTY}), at least as many matrices as threads, two per thread
+     * unless each is under 16 x {@link #PARALLEL_WORK} multiply-adds, at least {@link #PARALLEL_WORK} in all, and a
+     * product whose bits do not depend on where it runs (not {@link #dotsApply}'s dot products or
+     * {@link #splitsDepth}'s depth split, which a product inside a task does not take; the tile kernel's C elements
+     * are each summed by one tile over the whole depth, whichever task runs it). Split by rows, attention's
+     * {@code [128, 128, 64] @ [128, 64, 128]} meets the pool 128 times a call, each time after the calling thread
+     * alone has packed B.
+     */
+    static boolean splitsBatches(int batch, int m, int n, int k, int acs, int brs) {
+        int threads = CpuThreads.threads();
+        long work = (long) m * n * k;
+        return threads >= 2 && batch >= threads && (batch >= 2L * threads || work < 16 * PARALLEL_WORK)
+                && work * batch >= PARALLEL_WORK && !CpuThreads.inTask() && !splitsDepth(m, n, k)
+                && !(acs == 1 && brs == 1 && (long) m * n <= DOT_OUTPUTS && k >= 256)
+                && Boolean.getBoolean(BATCH_SPLIT_PROPERTY);
+    }
+
     static void matmul(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage c, Layout lc) {
         int batch = la.size(0);
         int m = la.size(1);
         int k = la.size(2);
         int n = lb.size(2);
-        for (int bi = 0; bi < batch; bi++) {
+        if (splitsBatches(batch, m, n, k, la.stride(2), lb.stride(1))) {
+            // runs of matrices of at least 4 x PARALLEL_WORK multiply-adds (one matrix each for attention's), claimed
+            // by the threads as they come free: a thread descheduled by the host (2 cores shared by other processes)
+            // holds up the join by one short run only, while the others take the rest
+            long work = (long) m * n * k;
+            int parts = (int) Math.min(batch, Math.max(CpuThreads.threads() * 4L, work * batch / (4 * PARALLEL_WORK)));
+            List<Runnable> tasks = new ArrayList<>(parts);
+            for (int t = 0; t < parts; t++) {
+                int from = (int) ((long) batch * t / parts);
+                int to = (int) ((long) batch * (t + 1) / parts);
+                tasks.add(() -> matmul(a, la, b, lb, c, lc, from, to));
+            }
+            CpuThreads.invokeAll(tasks);
+            return;
+        }
+        matmul(a, la, b, lb, c, lc, 0, batch);
+    }
+
+    /** {@link #matmul}'s products for the matrices {@code [from, to)} of the batch. */
+    private static void matmul(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage c, Layout lc,
+                               int from, int to) {
+        int m = la.size(1);
+        int k = la.size(2);
+        int n = lb.size(2);
+        for (int bi = from; bi < to; bi++) {
             int ao = la.offset() + bi * la.stride(0);
             int bo = lb.offset() + bi * lb.stride(0);
             int co = lc.offset() + bi * lc.stride(0);
