@@ -106,19 +106,19 @@ final class Gemm {
     }
 
     /**
-     * {@code -Dember.cpu.bmmBatchSplit=true} (read per call; off by default) splits a batch of products over the pool
-     * by whole matrices ({@link #splitsBatches}) instead of splitting each matrix by rows on its own (one fork-join,
-     * or two with B's packing, per matrix). Not the default: on the loaded 2-core AMD EPYC of session 61 (load 12-16,
-     * two threads, alternated in one JVM) the split by matrices used less CPU a call (about 7 against 9-14 ms, both
-     * threads, for attention's {@code [128, 128, 64] @ [128, 64, 128]}) but took longer in wall time in most rounds
-     * (bmm fwd+bwd about twice as long): its threads wait at the join for a whole matrix, long enough to reach the
-     * pool's yield and park; not measured on a quiet host.
+     * {@code -Dember.cpu.bmmBatchSplit=false} (read per call) splits each matrix of a batch of products over the pool
+     * by rows on its own (one fork-join, or two with B's packing, per matrix: the path before session 61) instead of
+     * splitting the batch by whole matrices ({@link #splitsBatches}). On the quiet 2-core AMD EPYC (Zen 3) of session 61
+     * the split by matrices took attention's {@code [128, 128, 64] @ [128, 64, 128]} in 2.5-3.1 ms against 3.1-8.5 ms
+     * (two threads, alternated in one JVM, two JVMs, 7 of 7 rounds) and bmm fwd+bwd in 11.1-11.9 against 11.9-16.1 ms;
+     * on the same machine loaded by other processes (load 12-16) it lost in wall time in most rounds while using less
+     * CPU: its threads wait at the join for a whole matrix where the host has descheduled one of them.
      */
     static final String BATCH_SPLIT_PROPERTY = "ember.cpu.bmmBatchSplit";
 
     /**
      * Whether a batch of {@code [m, k] @ [k, n]} products is split over the pool by whole matrices, each multiplied on
-     * one thread: asked for ({@link #BATCH_SPLIT_PROPERTY}), at least as many matrices as threads, two per thread
+     * one thread: not turned off ({@link #BATCH_SPLIT_PROPERTY}), at least as many matrices as threads, two per thread
      * unless each is under 16 x {@link #PARALLEL_WORK} multiply-adds, at least {@link #PARALLEL_WORK} in all, and a
      * product whose bits do not depend on where it runs (not {@link #dotsApply}'s dot products or
      * {@link #splitsDepth}'s depth split, which a product inside a task does not take; the tile kernel's C elements
@@ -132,7 +132,7 @@ final class Gemm {
         return threads >= 2 && batch >= threads && (batch >= 2L * threads || work < 16 * PARALLEL_WORK)
                 && work * batch >= PARALLEL_WORK && !CpuThreads.inTask() && !splitsDepth(m, n, k)
                 && !(acs == 1 && brs == 1 && (long) m * n <= DOT_OUTPUTS && k >= 256)
-                && Boolean.getBoolean(BATCH_SPLIT_PROPERTY);
+                && !"false".equals(System.getProperty(BATCH_SPLIT_PROPERTY));
     }
 
     static void matmul(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage c, Layout lc) {

@@ -13,9 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A batch of products split over the pool by whole matrices ({@link Gemm#splitsBatches}, asked for by
- * {@code -Dember.cpu.bmmBatchSplit=true}) has the bits of the same batch with each matrix split over the pool on its
- * own (the default path), and of one thread, and agrees with a float64 triple loop: float32 and float64, A and B row-major or transposed, C with a
+ * A batch of products split over the pool by whole matrices ({@link Gemm#splitsBatches}, the default since session
+ * 61) has the bits of the same batch with each matrix split over the pool on its own (the old path,
+ * {@code -Dember.cpu.bmmBatchSplit=false}), and of one thread, and agrees with a float64 triple loop: float32 and float64, A and B row-major or transposed, C with a
  * row gap, sizes that are no multiple of any tile (6 x 16 on AVX2, 8 or 6 x 32 on AVX-512), the tile kernel's, the
  * few-rows dot products' and the vector paths' shapes, batches that do not divide among the threads.
  */
@@ -51,7 +51,10 @@ class BatchSplitGemmTest {
     @Test
     void whichBatchesSplit() {
         CpuThreads.setThreads(2);
-        assertFalse(Gemm.splitsBatches(128, 128, 128, 64, 1, 128), "not unless asked for");
+        System.setProperty(Gemm.BATCH_SPLIT_PROPERTY, "false");
+        assertFalse(Gemm.splitsBatches(128, 128, 128, 64, 1, 128), "turned off");
+        System.clearProperty(Gemm.BATCH_SPLIT_PROPERTY);
+        assertTrue(Gemm.splitsBatches(128, 128, 128, 64, 1, 128), "attention's bmm, by default");
         System.setProperty(Gemm.BATCH_SPLIT_PROPERTY, "true");
         assertTrue(Gemm.splitsBatches(128, 128, 128, 64, 1, 128), "attention's bmm");
         assertTrue(Gemm.splitsBatches(2, 128, 128, 64, 1, 128), "a matrix per thread, each small");
@@ -87,6 +90,7 @@ class BatchSplitGemmTest {
         CpuStorage a = storage(dtype, av);
         CpuStorage b = storage(dtype, bv);
         CpuThreads.setThreads(2);
+        System.setProperty(Gemm.BATCH_SPLIT_PROPERTY, "false");
         String what = dtype + " " + batch + " x [" + m + ", " + k + "] @ [" + k + ", " + n + "]" + (aT ? " A^T" : "")
                 + (bT ? " B^T" : "");
         CpuStorage rows = run(a, la, b, lb, lc, dtype, cLen);
