@@ -20,73 +20,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * state dict keys, the initialization's spread, and float64 gradchecks through the biases and the zero attention.
  */
 class MultiheadAttentionBiasKvTest {
-    private static final PyTorchCases TORCH = new PyTorchCases("/mhabias/expected.txt");
-    private static final Map<String, List<String>> LINES = new LinkedHashMap<>();
-
-    static {
-        try (java.io.InputStream in = MultiheadAttentionBiasKvTest.class.getResourceAsStream("/mhabias/expected.txt")) {
-            List<String> current = null;
-            for (String l : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
-                if (l.startsWith("=== ")) {
-                    current = new ArrayList<>();
-                    LINES.put(l.substring(4), current);
-                } else if (current != null && !l.isEmpty()) {
-                    current.add(l);
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static Tensor tensor(String key, String name) {
-        return AttentionTest.parse(TORCH.field(key, name));
-    }
-
-    private static boolean has(String key, String name) {
-        return LINES.get(key).stream().anyMatch(l -> l.startsWith(name + " "));
-    }
+    private static final MhaCaseFile CASES = new MhaCaseFile("/mhabias/expected.txt");
 
     private static void check(String key, MultiheadAttention m, Function<Map<String, Tensor>, MultiheadAttention.Output> call) {
         m.to(DType.FLOAT64);
         m.eval();
-        assertEquals(List.of(TORCH.field(key, "keys").split(" ")), new ArrayList<>(m.stateDict().keySet()), key + " keys");
+        assertEquals(List.of(CASES.field(key, "keys").split(" ")), new ArrayList<>(m.stateDict().keySet()), key + " keys");
         Map<String, Tensor> state = new LinkedHashMap<>();
         Map<String, Tensor> in = new LinkedHashMap<>();
-        for (String l : LINES.get(key)) {
-            String name = l.substring(0, l.indexOf(' '));
-            if (name.equals("out")) {
-                break;
-            }
-            if (name.startsWith("p.")) {
-                state.put(name.substring(2), AttentionTest.parse(l.substring(l.indexOf(' ') + 1)));
-            } else if (!name.equals("keys")) {
-                Tensor t = AttentionTest.parse(l.substring(l.indexOf(' ') + 1));
-                if (t.dtype().isFloatingPoint() && has(key, "grad_" + name)) {
-                    t.requiresGrad_(true);
-                }
-                in.put(name, t);
-            }
-        }
+        CASES.stateAndInputs(key, state, in);
         m.loadStateDict(state);
         MultiheadAttention.Output res = call.apply(in);
-        AttentionTest.assertClose(key + " out", tensor(key, "out"), res.output());
-        if (has(key, "w")) {
-            AttentionTest.assertClose(key + " weights", tensor(key, "w"), res.weights());
+        AttentionTest.assertClose(key + " out", CASES.tensor(key, "out"), res.output());
+        if (CASES.has(key, "w")) {
+            AttentionTest.assertClose(key + " weights", CASES.tensor(key, "w"), res.weights());
         } else {
             assertNull(res.weights(), key + " weights");
         }
-        res.output().backward(tensor(key, "gout"));
+        res.output().backward(CASES.tensor(key, "gout"));
         for (Map.Entry<String, Tensor> e : in.entrySet()) {
-            if (has(key, "grad_" + e.getKey())) {
-                AttentionTest.assertClose(key + " grad_" + e.getKey(), tensor(key, "grad_" + e.getKey()), e.getValue().grad());
+            if (CASES.has(key, "grad_" + e.getKey())) {
+                AttentionTest.assertClose(key + " grad_" + e.getKey(), CASES.tensor(key, "grad_" + e.getKey()), e.getValue().grad());
             }
         }
         int params = 0;
         for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
             String g = "grad_p." + e.getKey();
-            assertTrue(has(key, g), key + ": PyTorch has no gradient of " + e.getKey());
-            AttentionTest.assertClose(key + " " + g, tensor(key, g), e.getValue().grad());
+            assertTrue(CASES.has(key, g), key + ": PyTorch has no gradient of " + e.getKey());
+            AttentionTest.assertClose(key + " " + g, CASES.tensor(key, g), e.getValue().grad());
             params++;
         }
         assertTrue(params > 0);
@@ -142,7 +103,7 @@ class MultiheadAttentionBiasKvTest {
         double std = Tensor.cat(List.of(m.biasK.flatten(), m.biasV.flatten()), 0).std().item();
         double want = Math.sqrt(2.0 / 1024);
         assertEquals(want, std, 0.15 * want);
-        assertEquals(want, Double.parseDouble(TORCH.field("init", "std")), 0.15 * want);
+        assertEquals(want, Double.parseDouble(CASES.field("init", "std")), 0.15 * want);
         MultiheadAttention plain = new MultiheadAttention(6, 2);
         assertNull(plain.biasK);
         assertNull(plain.biasV);
