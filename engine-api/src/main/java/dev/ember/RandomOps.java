@@ -40,6 +40,14 @@ final class RandomOps {
                 return t;
             }
         }
+        if (!like.isContiguous() && like.dtype.isComplex() && (kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL)
+                && !like.device.isMeta()) {
+            // a complex one's real view (view_as_real of empty_like: strided too) in the order of its memory
+            Tensor t = g.drawCpu(like.device, mt -> TorchCpuRandom.complexLike(kind, like, a, b, mt));
+            if (t != null) {
+                return t;
+            }
+        }
         return Creation.random(kind, like.shape, like.dtype, a, b, g, like.device);
     }
 

@@ -113,6 +113,23 @@ final class TorchCpuRandom {
     }
 
     /**
+     * A complex tensor of {@code like}'s shape and strides (a strided, non-overlapping and dense complex tensor) drawn
+     * as PyTorch's {@code uniform_} / {@code normal_} draw it: the real kernel fills {@code view_as_real} of it, a
+     * strided real tensor, in the order of its memory (the serial normal, not the 16-wide fill); uniform on
+     * {@code [a, b)}, normal with mean {@code a} and {@code std b / sqrt(2)} for both parts.
+     */
+    static Tensor complexLike(RandomKind kind, Tensor like, double a, double b, Mt19937 mt) {
+        double scale = kind == RandomKind.NORMAL ? b / Math.sqrt(2) : b;
+        DType real = like.dtype.toReal();
+        return inMemoryOrder(like, (shape, n) -> {
+            int[] pairs = java.util.Arrays.copyOf(shape, shape.length + 1);
+            pairs[shape.length] = 2;
+            int values = Shapes.toSize(2L * n, "numel");
+            return ComplexOps.adopt(fill(kind, pairs, real, a, scale, mt, values, false, CAPABILITY));
+        });
+    }
+
+    /**
      * {@code like}'s shape filled by {@code fill} in the order of its memory: {@code fill} gets the dimensions ordered by
      * decreasing stride and the element count, and its contiguous result is viewed back in {@code like}'s order.
      */
