@@ -148,8 +148,10 @@ final class ArithmeticOps {
             Unsigned.checkFits(v, t);
             return;
         }
-        if (t == DType.FLOAT32 && !Double.isInfinite(v) && (v > Float.MAX_VALUE || v < -Float.MAX_VALUE)) {
-            throw new IllegalArgumentException("value cannot be converted to type float without overflow");
+        // c10's overflows<float> and overflows<c10::complex<float>> (a real number's part against float's range)
+        if ((t == DType.FLOAT32 || t == DType.COMPLEX64) && !Double.isInfinite(v)
+                && (v > Float.MAX_VALUE || v < -Float.MAX_VALUE)) {
+            throw new IllegalArgumentException("value cannot be converted to type " + cTypeScalarName(t) + " without overflow");
         }
         // c10's overflows<at::Half>: a finite value beyond the type's largest (65504 for float16) does not fit
         if (t.isReducedFloatingPoint() && !Double.isInfinite(v)) {
@@ -236,6 +238,8 @@ final class ArithmeticOps {
             case FLOAT8_E5M2: return "at::Float8_e5m2";
             case FLOAT8_E4M3FNUZ: return "at::Float8_e4m3fnuz";
             case FLOAT8_E5M2FNUZ: return "at::Float8_e5m2fnuz";
+            case COMPLEX64: return "c10::complex<float>";
+            case COMPLEX128: return "c10::complex<double>";
             case UINT16:
             case UINT32:
             case UINT64:
@@ -1995,6 +1999,7 @@ final class ArithmeticOps {
         checkSameDevice(self, end);
         checkLerpType(self, end, "end");
         if (self.dtype.isComplex()) {
+            checkScalarFits(weight, self.dtype); // weight.to<opmath_t>(): complex64's is checked against float's range
             return ComplexMath.lerp(self, end, Creation.wrap(weight));
         }
         if (!self.dtype.isFloatingPoint()) {
@@ -2002,6 +2007,8 @@ final class ArithmeticOps {
         }
         int[] shape = Shapes.broadcast(self.shape, end.shape);
         DType t = self.dtype;
+        // weight.to<opmath_t>(): checked against float's range for float32 and the half types (their opmath)
+        checkScalarFits(weight, t == DType.FLOAT32 || t.isReducedFloatingPoint() ? DType.FLOAT32 : t);
         if (t.isReducedFloatingPoint()) {
             // 2.x's reduced-float kernel: self, end and the weight in float32 (opmath, weight.to<opmath_t>()), the
             // formula there (end - self not rounded to the half type), the result rounded once

@@ -336,6 +336,10 @@ final class ComplexIndexing {
             }
             return op.apply(self, where, value.real());
         }
+        // the number converted to the complex type as a whole (complex64's check names c10::complex<float>), not as
+        // each part's float
+        ArithmeticOps.checkScalarFits(value.real(), self.dtype);
+        ArithmeticOps.checkScalarFits(value.imag(), self.dtype);
         return partwise((p, k) -> op.apply(p[0], p[1], k == 0 ? value.real() : value.imag()), self, where);
     }
 

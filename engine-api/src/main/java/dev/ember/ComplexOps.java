@@ -483,6 +483,7 @@ final class ComplexOps {
     /** {@code a + alpha b}, node AddBackward0. */
     static Tensor add(Tensor a, Tensor b, double alpha) {
         DType t = complexType(a, b);
+        ArithmeticOps.checkNumberFits(alpha, t); // alpha.to<c10::complex<float>>(): checked
         Tensor out = compute(() -> ArithmeticOps.cast(addParts(a, b, alpha, t), t));
         return ArithmeticOps.record(out, "AddBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? (alpha == 1 ? g : g.mul(alpha)) : null});
@@ -491,6 +492,7 @@ final class ComplexOps {
     /** {@code a - alpha b} (PyTorch's add with {@code -alpha}: {@link #addParts}), node SubBackward0. */
     static Tensor sub(Tensor a, Tensor b, double alpha) {
         DType t = complexType(a, b);
+        ArithmeticOps.checkNumberFits(alpha, t);
         Tensor out = compute(() -> ArithmeticOps.cast(addParts(a, b, -alpha, t), t));
         return ArithmeticOps.record(out, "SubBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? g.mul(-alpha) : null});

@@ -117,6 +117,7 @@ final class IndexingOps {
 
     /** {@code value} in type {@code t} as a 0-dim tensor on {@code device}, converted as PyTorch's checked Scalar::to. */
     private static Tensor scalarOf(double value, DType t, Device device) {
+        ArithmeticOps.checkScalarFits(value, t); // complex64's check names c10::complex<float>, not its parts' float
         if (t.isComplex()) {
             // x[mask] = 1.5 on a complex tensor: the number as a complex value (imaginary part 0); a backend holds no
             // complex scalar array, so the real value is converted

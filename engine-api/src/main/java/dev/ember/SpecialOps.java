@@ -345,7 +345,7 @@ final class SpecialOps {
         // PyTorch's kernel converts value to the computation type with c10's overflow check (value.to<scalar_t>()):
         // -1.5 does not fit uint8; an integral value is taken as a Python int, as Ember's alpha is (uint8 takes -255..255)
         if (t.isComplex()) {
-            // a complex computation type holds any double
+            ArithmeticOps.checkScalarFits(value, t); // c10::complex<float> holds float's range (complex128 any double)
         } else if (!t.isFloatingPoint() && value == Math.rint(value) && Math.abs(value) < 0x1p63) {
             ArithmeticOps.checkScalarFits((long) value, t);
         } else {
