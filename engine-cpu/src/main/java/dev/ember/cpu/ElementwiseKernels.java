@@ -1723,6 +1723,14 @@ final class ElementwiseKernels {
                                    float[] k, float[] gm, float[] r, float[] w, float[] o, int oo, int n);
 
         /**
+         * {@link #batchNormGradRowFloat} over {@code rows} packed rows of {@code n} channels (row i at
+         * {@code xo + i * n}, {@code go + i * n} and {@code oo + i * n}) in one call: the same operations per element,
+         * so the same bits (session 62).
+         */
+        void batchNormGradRowsFloat(boolean fused, boolean training, float[] x, int xo, float[] g, int go, float[] m,
+                                    float[] k, float[] gm, float[] r, float[] w, float[] o, int oo, int n, int rows);
+
+        /**
          * Batch norm's backward sums over a row of channels: {@code d = g[go + j]; sumDy[j] += d;
          * sumDyXhat[j] += d * (x[xo + j] - m[j]) * r[j]} for j below n, in double, in that order.
          */

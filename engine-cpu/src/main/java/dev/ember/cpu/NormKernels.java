@@ -1252,6 +1252,25 @@ final class NormKernels {
     }
 
     /**
+     * Whether {@code -Dember.cpu.batchNorm.oldGradRows=true} (read at each call): the float32 channels-last and [N, C]
+     * input gradient before session 62, a call of {@link ElementwiseKernels.FloatLoops#batchNormGradRowFloat} per
+     * position (its place found by a division). Session 62 passes a task's packed rows of channels ({@link #packedRows}
+     * in input, upstream gradient and input gradient) to
+     * {@link ElementwiseKernels.FloatLoops#batchNormGradRowsFloat} in one call: the same operations, the same bits.
+     */
+    private static boolean oldGradRows() {
+        return Boolean.getBoolean("ember.cpu.batchNorm.oldGradRows");
+    }
+
+    /**
+     * Whether a channels-last [N, C, L] operand of {@code count} positions holds position {@code p} (n, l in
+     * (n, l) order) at {@code offset + p * C}: packed rows of channels.
+     */
+    private static boolean packedRows(Layout l, int channels, int len, long count) {
+        return (len == 1 || l.stride(2) == channels) && (count <= len || l.stride(0) == len * channels);
+    }
+
+    /**
      * The backward sums of one channel's run of {@code n} elements in the lanes (session 59, see {@link #oldStats}):
      * with {@code j = (k0 + i) % LANES} and {@code g = ga[go + i]}, {@code acc[j] += g} and
      * {@code acc[LANES + j] += g * (xa[xo + i] - m) * r}, in increasing {@code i}; where {@code vector}, the whole
@@ -2077,7 +2096,16 @@ final class NormKernels {
                 wf[c] = w == null ? 1f : (float) w[c];
             }
             int positions = (int) count;
+            // session 62: packed rows of channels in one call per task (see oldGradRows)
+            boolean packed = loops != null && packedRows(xl, channels, len, count) && packedRows(gl, channels, len, count)
+                    && packedRows(gxl, channels, len, count) && !oldGradRows();
             CpuThreads.parallelFor(positions, CpuThreads.chunks(positions, channels), (task, from, to) -> {
+                if (packed) {
+                    loops.batchNormGradRowsFloat(fma, training, xa, xl.offset() + from * channels, ga,
+                            gl.offset() + from * channels, mf, kf, gmf, rf, wf, da, gxl.offset() + from * channels,
+                            channels, to - from);
+                    return;
+                }
                 for (int p = from; p < to; p++) {
                     int n = p / len;
                     int l = p - n * len;

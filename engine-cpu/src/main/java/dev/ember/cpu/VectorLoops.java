@@ -1429,6 +1429,38 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void batchNormGradRowsFloat(boolean fused, boolean training, float[] x, int xo, float[] g, int go,
+                                       float[] m, float[] k, float[] gm, float[] r, float[] w, float[] o, int oo,
+                                       int n, int rows) {
+        int step = S.length();
+        int bound = S.loopBound(n);
+        for (int row = 0; row < rows; row++) {
+            int xr = xo + row * n;
+            int gr = go + row * n;
+            int or = oo + row * n;
+            int i = 0;
+            if (training) {
+                for (; i < bound; i += step) {
+                    FloatVector gv = FloatVector.fromArray(S, g, gr + i);
+                    FloatVector xm = FloatVector.fromArray(S, x, xr + i).sub(FloatVector.fromArray(S, m, i));
+                    FloatVector d = gv.sub(FloatVector.fromArray(S, gm, i));
+                    FloatVector kv = FloatVector.fromArray(S, k, i);
+                    FloatVector t = fused ? xm.neg().fma(kv, d) : d.sub(xm.mul(kv));
+                    t.mul(FloatVector.fromArray(S, r, i)).mul(FloatVector.fromArray(S, w, i)).intoArray(o, or + i);
+                }
+            } else {
+                for (; i < bound; i += step) {
+                    FloatVector.fromArray(S, g, gr + i).mul(FloatVector.fromArray(S, r, i))
+                            .mul(FloatVector.fromArray(S, w, i)).intoArray(o, or + i);
+                }
+            }
+            for (; i < n; i++) {
+                o[or + i] = NormKernels.gradInput(fused, training, x[xr + i], g[gr + i], m[i], k[i], gm[i], r[i], w[i]);
+            }
+        }
+    }
+
+    @Override
     public void batchNormGradSums(float[] x, int xo, float[] g, int go, double[] m, double[] r, double[] sumDy,
                                   double[] sumDyXhat, int n) {
         int bound = S.loopBound(n);
