@@ -607,6 +607,7 @@ final class Gemm {
         // C has few row panels (a small-M product such as a convolution's per-sample GEMM), likewise A when C has few
         // column panels. Panels cut by the edge of C are always packed (zero-padded to the full tile).
         boolean packAllB = bcs != 1 || rowPanels > PACK_REUSE;
+        MicroKernels packer = "false".equals(System.getProperty(PACK_A_VECTOR_PROPERTY)) ? null : kernels;
         float[] bp = Scratch.floats(Scratch.GEMM_B, kcb * MicroKernels.roundUp(packAllB ? Math.min(NC, n) : nr, nr));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -642,9 +643,9 @@ final class Gemm {
                                 int mcc = Math.min(mc, rowTo - ic);
                                 int fullRowPanels = mcc / mr;
                                 if (packAllA) {
-                                    packA(a, ao, ars, acs, ic, mcc, fpc, kc, mr, 0, ap);
+                                    packA(packer, a, ao, ars, acs, ic, mcc, fpc, kc, mr, 0, ap);
                                 } else if (fullRowPanels * mr < mcc) {
-                                    packA(a, ao, ars, acs, ic, mcc, fpc, kc, mr, fullRowPanels * mr, ap);
+                                    packA(packer, a, ao, ars, acs, ic, mcc, fpc, kc, mr, fullRowPanels * mr, ap);
                                 }
                                 for (int panel = panelFrom; panel < panelTo; panel++) {
                                     int jp = panel * nr;
@@ -737,10 +738,22 @@ final class Gemm {
     }
 
     /**
-     * Packs rows {@code [ic + from, ic + mc)} of {@code A[., pc:pc+kc]} into MR-high row panels, k-major inside a
-     * panel (zero-padded rows); row {@code ic + i} lands in the panel at {@code ap[i * kc]}.
+     * {@code -Dember.cpu.gemmPackAVector=false} (read per product) packs A with the scalar copies of the path before
+     * session 62 instead of the kernel's ({@link MicroKernels#packRows}, {@link MicroKernels#packColumnMajor}: on AVX2
+     * a six-row transpose in registers and a vector a panel row). The same floats land in the same places either way;
+     * A's packing took 16% of the GPT's single-threaded training step (JFR, session 62), most of its products having
+     * only 128 columns of C to spread it over.
      */
-    private static void packA(float[] a, int ao, int ars, int acs, int ic, int mc, int pc, int kc, int mr, int from, float[] ap) {
+    static final String PACK_A_VECTOR_PROPERTY = "ember.cpu.gemmPackAVector";
+
+    /**
+     * Packs rows {@code [ic + from, ic + mc)} of {@code A[., pc:pc+kc]} into MR-high row panels, k-major inside a
+     * panel (zero-padded rows); row {@code ic + i} lands in the panel at {@code ap[i * kc]}. {@code packer} (null:
+     * the scalar copies below) packs the whole panels of an A stored by rows and every panel of one stored by columns.
+     */
+    static void packA(MicroKernels packer, float[] a, int ao, int ars, int acs, int ic, int mc, int pc, int kc, int mr,
+                      int from, float[] ap) {
+        boolean columnMajor = ars == 1 && acs != 1;
         for (int ip = from; ip < mc; ip += mr) {
             int h = Math.min(mr, mc - ip);
             int base = ip * kc;
@@ -748,7 +761,12 @@ final class Gemm {
             if (h < mr) {
                 java.util.Arrays.fill(ap, base, base + kc * mr, 0f);
             }
-            if (acs == 1) {
+            if (columnMajor) {
+                continue;
+            }
+            if (acs == 1 && h == mr && packer != null) {
+                packer.packRows(a, rowBase, ars, kc, mr, ap, base);
+            } else if (acs == 1) {
                 for (int r = 0; r < h; r++) {
                     int src = rowBase + r * ars;
                     int dst = base + r;
@@ -766,7 +784,9 @@ final class Gemm {
                 }
             }
         }
-        if (ars == 1 && acs != 1) {
+        if (columnMajor && packer != null) {
+            packer.packColumnMajor(a, ao + ic + pc * acs, acs, kc, mc, from, mr, ap);
+        } else if (columnMajor) {
             // A stored by columns (a transposed operand): read each of its columns once, front to back, and deal it
             // out to the panels. Panel by panel, each k step read mr floats a column apart, a stride the hardware
             // prefetchers do not follow across pages: cold operands (a weight gradient's) then cost a miss a step.

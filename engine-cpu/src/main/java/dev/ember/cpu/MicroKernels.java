@@ -67,6 +67,41 @@ abstract class MicroKernels {
         }
     }
 
+    /**
+     * The pack of a full MR-high row panel of an A stored by rows (contiguous along the depth): {@code mr} rows, row
+     * {@code r} at {@code a[src + r * ars + p]} for depth {@code p < kc}, into {@code ap[base + p * mr + r]}. The same
+     * copy as {@link #packColumns} with the panel {@code mr} wide; this one walks each row and stores one float a panel
+     * row apart, the Vector API kernel transposes squares in registers where it can.
+     */
+    void packRows(float[] a, int src, int ars, int kc, int mr, float[] ap, int base) {
+        for (int r = 0; r < mr; r++) {
+            int row = src + r * ars;
+            int dst = base + r;
+            for (int p = 0; p < kc; p++) {
+                ap[dst + p * mr] = a[row + p];
+            }
+        }
+    }
+
+    /**
+     * The pack of an A stored by columns (a transposed operand, contiguous along its rows): rows {@code [from, mc)} of
+     * the block whose depth step {@code p < kc} starts at {@code a[src + p * acs]}, dealt out to the MR-high panels,
+     * {@code ap[ip * kc + p * mr + r]} for the row {@code ip + r}; the rows of a last panel past {@code mc} are the
+     * caller's (zero). Each column is read once, front to back. This one copies a float at a time.
+     */
+    void packColumnMajor(float[] a, int src, int acs, int kc, int mc, int from, int mr, float[] ap) {
+        for (int p = 0; p < kc; p++) {
+            int col = src + p * acs;
+            for (int ip = from; ip < mc; ip += mr) {
+                int h = Math.min(mr, mc - ip);
+                int dst = ip * kc + p * mr;
+                for (int r = 0; r < h; r++) {
+                    ap[dst + r] = a[col + ip + r];
+                }
+            }
+        }
+    }
+
     /** Stores the {@code h x w} corner of a row-major tile (row length {@code ld}) into C, adding when asked. */
     static void store(float[] tile, int ld, float[] c, int cOff, int crs, int ccs, int h, int w, boolean add) {
         if (crs == 1) {

@@ -146,6 +146,28 @@ final class VectorMicroKernels extends MicroKernels {
         }
     }
 
+    /** In registers, six rows at a time ({@link VectorTranspose#packRows6}) on 8-float vectors, eight as a square. */
+    @Override
+    void packRows(float[] a, int src, int ars, int kc, int mr, float[] ap, int base) {
+        if (L == 8 && mr == 6) {
+            VectorTranspose.packRows6(a, src, ars, kc, ap, base);
+        } else if (VectorTranspose.APPLIES && mr == L) {
+            VectorTranspose.packColumns(a, src, ars, kc, mr, ap, base, mr);
+        } else {
+            super.packRows(a, src, ars, kc, mr, ap, base);
+        }
+    }
+
+    /** A vector a panel row on 8-float vectors ({@link VectorTranspose#packColumnMajor}). */
+    @Override
+    void packColumnMajor(float[] a, int src, int acs, int kc, int mc, int from, int mr, float[] ap) {
+        if (L == 8 && (mr == 6 || mr == 8)) {
+            VectorTranspose.packColumnMajor(a, src, acs, kc, mc, from, mr, ap);
+        } else {
+            super.packColumnMajor(a, src, acs, kc, mc, from, mr, ap);
+        }
+    }
+
     @Override
     void sgemmTile(int kc, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, float[] c, int cOff,
                    int crs, int ccs, int h, int w, boolean add, float[] scratch) {

@@ -78,6 +78,105 @@ final class VectorTranspose {
     }
 
     /**
+     * {@link MicroKernels#packRows} for six rows on 8-float vectors (AVX2's 6 x 16 tile): each 8-deep step of the six
+     * rows is transposed as {@link #block8}'s square with two zero rows, and its eight columns of six are stored 8
+     * floats wide, 6 apart in ascending order, so that each store's two extra lanes land on the next depth step's
+     * first two floats, which the next store (or the scalar tail) writes after it. The squares stop short of the
+     * panel's last depth step so that no store passes the panel's end; the rest, 1 to 8 steps, is copied a float at a
+     * time. The same floats as the scalar copy: only where they come from differs.
+     */
+    static void packRows6(float[] a, int src, int ars, int kc, float[] ap, int base) {
+        int p0 = 0;
+        for (; p0 + 8 < kc; p0 += 8) {
+            block6(a, src + p0, ars, ap, base + p0 * 6);
+        }
+        for (int r = 0; r < 6; r++) {
+            int row = src + r * ars;
+            for (int p = p0; p < kc; p++) {
+                ap[base + p * 6 + r] = a[row + p];
+            }
+        }
+    }
+
+    /**
+     * {@link MicroKernels#packColumnMajor} on 8-float vectors for panels of 6 or 8 rows: each whole panel's rows of a
+     * depth step are copied with one vector load and store. Six-row panels store two floats past their step, onto the
+     * next step's first two, written after it (the steps go in ascending order): their last step, and the rows of a
+     * last panel cut by {@code mc}, are copied a float at a time, as is a vector that would read past the array.
+     */
+    static void packColumnMajor(float[] a, int src, int acs, int kc, int mc, int from, int mr, float[] ap) {
+        int whole = from + (mc - from) / mr * mr;
+        int vectorSteps = mr == 8 ? kc : kc - 1;
+        for (int p = 0; p < kc; p++) {
+            int col = src + p * acs;
+            int ip = from;
+            if (p < vectorSteps) {
+                int last = Math.min(whole, a.length - col - 8 + 1); // panels whose 8-float load stays in the array
+                for (; ip < whole && ip < last; ip += mr) {
+                    FloatVector.fromArray(S, a, col + ip).intoArray(ap, ip * kc + p * mr);
+                }
+            }
+            for (; ip < mc; ip += mr) {
+                int h = Math.min(mr, mc - ip);
+                int dst = ip * kc + p * mr;
+                for (int r = 0; r < h; r++) {
+                    ap[dst + r] = a[col + ip + r];
+                }
+            }
+        }
+    }
+
+    /**
+     * Transposes the 6 x 8 block of 6 rows at {@code a[s + r * ld]}, 8 floats each, into 8 columns of 6 stored 8
+     * wide at {@code ap[d + p * 6]} in ascending order (lanes 6 and 7 of each store are zeros, overwritten by the
+     * next).
+     */
+    private static void block6(float[] a, int s, int ld, float[] ap, int d) {
+        FloatVector v0, v1, v2, v3, v4, v5, v6, v7;
+        FloatVector t0, t1, t2, t3, t4, t5, t6, t7;
+        VectorShuffle<Float> x;
+        VectorMask<Float> m;
+        v0 = FloatVector.fromArray(S, a, s);
+        v1 = FloatVector.fromArray(S, a, s + ld);
+        v2 = FloatVector.fromArray(S, a, s + 2 * ld);
+        v3 = FloatVector.fromArray(S, a, s + 3 * ld);
+        v4 = FloatVector.fromArray(S, a, s + 4 * ld);
+        v5 = FloatVector.fromArray(S, a, s + 5 * ld);
+        v6 = FloatVector.zero(S);
+        v7 = v6;
+        x = X2;
+        m = M2;
+        t0 = v0.blend(v4.rearrange(x), m);
+        t4 = v0.rearrange(x).blend(v4, m);
+        t1 = v1.blend(v5.rearrange(x), m);
+        t5 = v1.rearrange(x).blend(v5, m);
+        t2 = v2.blend(v6.rearrange(x), m);
+        t6 = v2.rearrange(x).blend(v6, m);
+        t3 = v3.blend(v7.rearrange(x), m);
+        t7 = v3.rearrange(x).blend(v7, m);
+        x = X1;
+        m = M1;
+        v0 = t0.blend(t2.rearrange(x), m);
+        v2 = t0.rearrange(x).blend(t2, m);
+        v1 = t1.blend(t3.rearrange(x), m);
+        v3 = t1.rearrange(x).blend(t3, m);
+        v4 = t4.blend(t6.rearrange(x), m);
+        v6 = t4.rearrange(x).blend(t6, m);
+        v5 = t5.blend(t7.rearrange(x), m);
+        v7 = t5.rearrange(x).blend(t7, m);
+        x = X0;
+        m = M0;
+        v0.blend(v1.rearrange(x), m).intoArray(ap, d);
+        v0.rearrange(x).blend(v1, m).intoArray(ap, d + 6);
+        v2.blend(v3.rearrange(x), m).intoArray(ap, d + 12);
+        v2.rearrange(x).blend(v3, m).intoArray(ap, d + 18);
+        v4.blend(v5.rearrange(x), m).intoArray(ap, d + 24);
+        v4.rearrange(x).blend(v5, m).intoArray(ap, d + 30);
+        v6.blend(v7.rearrange(x), m).intoArray(ap, d + 36);
+        v6.rearrange(x).blend(v7, m).intoArray(ap, d + 42);
+    }
+
+    /**
      * Transposes the 8 x 8 block of 8 rows at {@code b[s + r * ld]}, 8 floats each, into 8 rows of 8 at
      * {@code bp[d + p * dld]}.
      */
