@@ -293,7 +293,19 @@ final class Creation {
         int[] kind = new int[1]; // 0 bool, 1 integral, 2 floating
         int[] pos = new int[1];
         boolean[] fl = new boolean[n]; // each element's own kind: a Java double or float (Python's float)
-        flatten(data, shape, 0, dv, lv, kind, pos, fl);
+        try {
+            flatten(data, shape, 0, dv, lv, kind, pos, fl);
+        } catch (IllegalArgumentException e) {
+            // PyTorch's recursive_store converts each number as it reaches it, and checks a row's length as it enters
+            // the row: a number before the failing entry that the given type cannot hold is refused first
+            // (torch.tensor([[-2, -1, -129], [1, -129]], dtype=int8) is the overflow, not the ragged row)
+            if (dtype != null) {
+                for (int i = 0; i < pos[0]; i++) {
+                    checkStore(fl[i], dv[i], lv[i], dtype);
+                }
+            }
+            throw e;
+        }
         DType inferred = kind[0] == 2 ? Ember.getDefaultDtype() : kind[0] == 1 ? DType.INT64 : DType.BOOL;
         if (n == 0 && data != null) {
             inferred = Ember.getDefaultDtype();

@@ -90,6 +90,17 @@ class FuzzRound44FixesTest {
         matches("fix_tensor_complex_", 6);
     }
 
+    /**
+     * torch.tensor of ragged data into an integer type (round 44's open find, fixed in session 62): PyTorch's
+     * recursive_store converts each number as it reaches it and checks a row's length on entering the row, so a number
+     * before the ragged row that the type cannot hold is refused first; Ember checked the whole shape first. A number
+     * past the ragged row, or one the type takes (-1 into uint8 wraps), leaves the length message.
+     */
+    @Test
+    void tensorOfRaggedDataRefusesAnEarlierOverflowFirst() {
+        matches("fix_tensor_ragged_", 6);
+    }
+
     /** complex / polar check both inputs floating (Half, Float or Double) before their types' match, as 2.x. */
     @Test
     void complexAndPolarCheckFloatingFirst() {
