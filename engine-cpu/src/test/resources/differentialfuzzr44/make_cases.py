@@ -641,6 +641,12 @@ def fixes():
     for k, (st, en, n, dt) in enumerate([(2.0, -8.0, 65, I32), (10.0, 5.0, 65, I64), (-9.0, 38.0, 32, I32),
                                          (7.0, -9.0, 11, I16), (-4.0, 0.0, 100, I32), (9.0, 6.0, 11, I64)]):
         case("fix_linspace_int_%d" % k, "linspace", {"start": st, "end": en, "steps": n, "dtype": dt}, lin)
+    # float32 / complex64 linspace: the ends converted checked (Scalar::to<float>, to<c10::complex<float>>; one step
+    # is fill_(start), which checks the start only) where Ember stored inf / nan (session 62)
+    for k, (st, en, n, dt) in enumerate([(0.0, 1e40, 5, F32), (0.0, 1e40, 5, C64), (-1e40, 0.0, 1, F32),
+                                         (1e40, 0.0, 1, C64), (0.0, 1e40, 1, F32), (-1e38, 1e38, 4, C64),
+                                         (-1e40, 1e40, 2, F64)]):
+        case("fix_linspace_range_%d" % k, "linspace", {"start": st, "end": en, "steps": n, "dtype": dt}, lin)
 
     def ar(a, kw):
         return torch.arange(kw["start"], kw["end"], kw["step"], dtype=kw["dtype"])

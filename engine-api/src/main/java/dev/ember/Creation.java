@@ -848,6 +848,14 @@ final class Creation {
             start = dtype.wrap((long) start);
             end = dtype.wrap((long) end);
         }
+        if ((dtype == DType.FLOAT32 || dtype == DType.COMPLEX64) && steps > 0) {
+            // Scalar::to<float>() / to<c10::complex<float>>(), checked: the start, then the end (one step is
+            // fill_(start), which converts the start only)
+            checkFloatFits(start, dtype);
+            if (steps > 1) {
+                checkFloatFits(end, dtype);
+            }
+        }
         if (dtype.isReducedFloatingPoint() && steps > 0) {
             return reducedLinspace(start, end, steps, dtype);
         }
@@ -869,6 +877,14 @@ final class Creation {
             }
         }
         return fromFlat(v, new int[] {steps}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+    }
+
+    /** A finite number past float32's range refused as PyTorch's checked conversion to float or complex64 refuses it. */
+    private static void checkFloatFits(double v, DType dtype) {
+        if (!Double.isInfinite(v) && (v > Float.MAX_VALUE || v < -Float.MAX_VALUE)) {
+            throw new IllegalArgumentException("value cannot be converted to type "
+                    + (dtype == DType.COMPLEX64 ? "c10::complex<float>" : "float") + " without overflow");
+        }
     }
 
     /**

@@ -40,6 +40,16 @@ class FuzzRound44FixesTest {
     }
 
     /**
+     * float32 / complex64 linspace converts its ends checked, as PyTorch's {@code Scalar::to<float>()} (and
+     * {@code to<c10::complex<float>>()}, in its words): a finite end past float32's range is refused (the start only
+     * for one step, which is {@code fill_(start)}); Ember stored inf and nan (found in session 62).
+     */
+    @Test
+    void float32LinspaceChecksItsEnds() {
+        matches("fix_linspace_range_", 7);
+    }
+
+    /**
      * float16 / bfloat16 arange as PyTorch's vector passes compute it (a float accumulator, each pass's base rounded
      * to the type, its lanes {@code base + j * step} unfused); Ember rounded {@code start + i * step} once.
      */
