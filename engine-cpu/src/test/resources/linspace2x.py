@@ -18,8 +18,11 @@
 # 2.x (Creation.kernelLinspace), so every expected value that goes through linspace is written from this emulation.
 #
 # The capability is ATEN_CPU_CAPABILITY as PyTorch reads it (avx512 / avx2 / default; unset: AVX2, this machine's);
-# only DEFAULT rounds differently (no fusion). Self-check (run this file): integer dtypes and steps below 16 (float32) /
-# 8 (float64), where 1.13's answer is the scalar formula too, equal torch.linspace of 1.13 bit for bit.
+# only DEFAULT rounds differently (no fusion). Self-check (run this file, also under ATEN_CPU_CAPABILITY=default):
+# integer dtypes and fewer steps than 1.13's vector pass (16 float32, 8 float64 and complex64, 4 complex128 on AVX2),
+# where 1.13's answer is the scalar formula too, equal torch.linspace of 1.13 bit for bit, and so do infinite ends and
+# overflowing steps (NaN and infinities, where the fused and the unfused results agree), and affine_grid2x equals
+# 1.13's F.affine_grid on grids of fewer points per axis.
 import math
 import os
 from fractions import Fraction
@@ -55,7 +58,12 @@ def _round32(x):
     return float(best[1]) if best is not None else float(f)
 
 
+def _finite(*xs):
+    return all(math.isfinite(x) for x in xs)
+
+
 def _f64(s, e, st, i, steps, half, fma):
+    fma = fma and _finite(s, e, st)  # an infinity or NaN operand: the fused and the unfused results agree
     if i < half:
         return _fma64(st, i, s) if fma else s + st * float(i)
     k = float(steps - i - 1)
@@ -64,6 +72,7 @@ def _f64(s, e, st, i, steps, half, fma):
 
 def _f32(s, e, st, i, steps, half, fma):
     f = np.float32
+    fma = fma and _finite(s, e, st)
     if i < half:
         if fma:
             return _round32(Fraction(st) * Fraction(float(f(i))) + Fraction(s))
@@ -76,14 +85,22 @@ def _f32(s, e, st, i, steps, half, fma):
 
 def linspace2x(start, end, steps, dtype=None):
     """torch.linspace(start, end, steps, dtype=dtype) as PyTorch 2.x's CPU kernel computes it (see above); a tensor."""
+    with np.errstate(all="ignore"):  # infinities and NaN as IEEE arithmetic makes them, without numpy's warnings
+        return _linspace2x(start, end, steps, dtype)
+
+
+def _linspace2x(start, end, steps, dtype):
     dt = dtype if dtype is not None else torch.get_default_dtype()
     if steps <= 1:
         return _linspace113(start, end, steps, dtype=dt)  # negative refused, 0 empty, 1 the start: as 2.x
     half = steps // 2
     fma = fused()
-    # the ends converted (checked) to the type: the two-step linspace is exactly [start, end] in the type (1.13's
-    # scalar formula with step * 0), and refuses an end the type cannot hold as 2.x does
+    # the ends converted (checked) to the type: the two-step linspace refuses an end the type cannot hold as 2.x
+    # does, and for finite ends is exactly [start, end] in the type (1.13's scalar formula with step * 0); a floating
+    # type takes the conversion itself (an infinite end would make the two-step values NaN)
     ends = _linspace113(start, end, 2, dtype=dt)
+    if dt.is_floating_point or dt.is_complex:
+        ends = torch.tensor([float(start), float(end)], dtype=torch.float64).to(dt)
     if dt.is_complex:
         ends = ends.real
     s, e = (float(x) for x in ends.tolist())
@@ -179,6 +196,13 @@ def _self_check():
                     bad += 1
                     print("affine_grid differs", dt, size, ac)
     # and where they differ (from the 16th float32 value on): 2.x's scalar formula is not 1.13's vector passes
+    # infinities and NaN: the unfused arithmetic, which the fused one equals there
+    for dt in (torch.float32, torch.float64):
+        for s, e, steps in ((float("inf"), 0, 5), (0, float("nan"), 3), (-3e38, 3e38, 4)):
+            a, b = linspace2x(s, e, steps, dt), torch.linspace(s, e, steps, dtype=dt)
+            if not torch.equal(a.isnan(), b.isnan()) or not torch.equal(a.nan_to_num(), b.nan_to_num()):
+                bad += 1
+                print("differs", dt, s, e, steps, a.tolist(), b.tolist())
     d32 = int((linspace2x(-3.7, 9.25, 100, torch.float32) != torch.linspace(-3.7, 9.25, 100)).sum())
     d64 = int((linspace2x(-3.7, 9.25, 100, torch.float64) != torch.linspace(-3.7, 9.25, 100, dtype=torch.float64)).sum())
     print("self-check:", "ok" if bad == 0 else "%d differences" % bad, "(linspace(-3.7, 9.25, 100): %d float32 and %d "
