@@ -38,7 +38,8 @@
 # 1.13 and 2.x (Ember follows 2.x; the generator writes 2.x's answer where they differ):
 # - torch.linspace (linspace_2x): 2.x's CPU kernel has no vectorized passes (1.13's Vectorized::arange passes from the
 #   16th float32 / 8th float64 / 8th int64 value on gave other last bits, and non-monotone integer results such as
-#   [-4, -3, -3, ..., -2, ..., -3, ...]); every value takes the scalar formula, emulated here exactly (Fractions).
+#   [-4, -3, -3, ..., -2, ..., -3, ...]); every value takes the scalar formula, emulated here exactly (Fractions);
+#   complex64 / complex128 take float32's / float64's (session 62; before, 1.13's values within tolerance).
 # - torch.complex / torch.polar of mixed types: 2.x's complex_check_dtype checks that both are Half, Float or Double
 #   before it checks that they match (1.13's messages are the same, in the same order).
 # Decided differences: a size whose storage PyTorch's allocator cannot get (4 TiB) is refused by PyTorch with its
@@ -275,9 +276,13 @@ def linspace_2x(start, end, steps, dt):
     vectorization implementation, due to the precision issue between integer and double"): every value by the scalar
     formula start + step * idx below steps / 2, end - step * (steps - idx - 1) from there, in step_t (double for an
     integer type, else the type itself: float32 fused, float64 fused, float16 / bfloat16 in c10's Half arithmetic, each
-    operation rounded), the ends converted to the type first. Complex types: 1.13's answer, compared within tolerance."""
-    if steps <= 1 or dt.is_complex:
+    operation rounded), the ends converted to the type first. Complex types (session 62): step_t is c10::complex<T>,
+    whose product by and division by an int64 convert it to T: the real part is T's formula (fused), the imaginary 0."""
+    if steps <= 1:
         return torch.linspace(start, end, steps, dtype=dt)
+    if dt.is_complex:
+        torch.linspace(start, end, 2, dtype=dt)  # the ends' checked conversion to the complex type (its message)
+        return linspace_2x(start, end, steps, F32 if dt == C64 else F64).to(dt)
     half = steps // 2
     # the ends converted (checked) to the type: 1.13's two-step linspace is exactly [start, end] in the type
     ends = torch.linspace(start, end, 2, dtype=dt).tolist()
@@ -334,7 +339,7 @@ def _():
             return torch.linspace(kw["start"], kw["end"], kw["steps"])
         return linspace_2x(kw["start"], kw["end"], kw["steps"],
                            kw["dtype"] if kw["dtype"] is not None else torch.get_default_dtype())
-    return [], kw, fn, {"tol": 1 if dt is not None and dt.is_complex else 0, "dd": dd()}
+    return [], kw, fn, {"tol": 0, "dd": dd()}
 
 
 @family("logspace", 15)
@@ -636,6 +641,12 @@ def fixes():
     for k, (st, en, n, dt) in enumerate([(2.0, -8.0, 65, I32), (10.0, 5.0, 65, I64), (-9.0, 38.0, 32, I32),
                                          (7.0, -9.0, 11, I16), (-4.0, 0.0, 100, I32), (9.0, 6.0, 11, I64)]):
         case("fix_linspace_int_%d" % k, "linspace", {"start": st, "end": en, "steps": n, "dtype": dt}, lin)
+    # float32 / complex64 linspace: the ends converted checked (Scalar::to<float>, to<c10::complex<float>>; one step
+    # is fill_(start), which checks the start only) where Ember stored inf / nan (session 62)
+    for k, (st, en, n, dt) in enumerate([(0.0, 1e40, 5, F32), (0.0, 1e40, 5, C64), (-1e40, 0.0, 1, F32),
+                                         (1e40, 0.0, 1, C64), (0.0, 1e40, 1, F32), (-1e38, 1e38, 4, C64),
+                                         (-1e40, 1e40, 2, F64)]):
+        case("fix_linspace_range_%d" % k, "linspace", {"start": st, "end": en, "steps": n, "dtype": dt}, lin)
 
     def ar(a, kw):
         return torch.arange(kw["start"], kw["end"], kw["step"], dtype=kw["dtype"])
@@ -680,6 +691,14 @@ def fixes():
                                     ([complex(1, 0), 2.5], F64), ([complex(0, 0), complex(0, 1), 0.0, 3], B),
                                     (complex(0, 0), B)]):
         case("fix_tensor_complex_%d" % k, "tensor", {"data": data, "dtype": dt}, te)
+
+    # torch.tensor of ragged data into an integer type: recursive_store converts the numbers in order and checks a
+    # row's length on entering it, so a number the type cannot hold before the ragged row is refused first (session
+    # 62; Ember checked the whole shape first)
+    for k, (data, dt) in enumerate([([[-2, -1, -129], [1, -129]], I8), ([[-2, -1, 3], [1, -129]], I8),
+                                    ([[1, 2], [3, 300, 4]], U8), ([[1.5, 300.0], [2.0]], I8),
+                                    ([[[1, 2], [3, 70000]], [[5, 6]]], I16), ([[0, -1], [2]], U8)]):
+        case("fix_tensor_ragged_%d" % k, "tensor", {"data": data, "dtype": dt}, te)
 
     # complex / polar: both inputs floating is checked before their types' match
     for k, (op, d1, d2) in enumerate([("complex", F32, I64), ("complex", F64, I64), ("polar", I64, I64),

@@ -43,8 +43,9 @@
 #    cpu_serial_kernel_vec takes its vector loop only for 2 * Vectorized<T>::size() values or more (32 on AVX2 and
 #    DEFAULT builds, 64 on AVX512), so up to 31 values every build steps in the scalar lambda (start + step * i, or
 #    end - step * (steps - i - 1) from halfway, in the type's arithmetic), which rounds 10-12 pinned below 16 values;
-#    1.13's values directly. From 32 values the vector path (Vectorized<T>::arange from each vector's first value) is
-#    the build's: not pinned.
+#    1.13's values directly. From 32 values 1.13's vector path (Vectorized<T>::arange from each vector's first value)
+#    is the build's; 2.x removed it (every value the scalar lambda, on every build): those lengths (32 to 100 values)
+#    are written from ../linspace2x.py's emulation of 2.x (session 62), keys linspace2x.*.
 import math
 import os
 import random
@@ -385,5 +386,14 @@ for dt in ("bfloat16", "float16"):
         b = round(rng.uniform(-50, 50), 4)
         text("linspace.%s.%d.args" % (dt, k), "%r %r %d" % (a, b, n))
         tensor("linspace.%s.%d" % (dt, k), torch.linspace(a, b, n, dtype=DT[dt]))
+# from 32 values: 2.x's scalar lambda (emulated), where 1.13 takes its vector path
+from linspace2x import linspace2x  # noqa: E402
+rng2x = random.Random(62)
+for dt in ("bfloat16", "float16"):
+    for k, n in enumerate((32, 33, 64, 100)):
+        a = round(rng2x.uniform(-50, 50), 4)
+        b = round(rng2x.uniform(-50, 50), 4)
+        text("linspace2x.%s.%d.args" % (dt, k), "%r %r %d" % (a, b, n))
+        tensor("linspace2x.%s.%d" % (dt, k), linspace2x(a, b, n, DT[dt]))
 
 print("\n".join(lines))

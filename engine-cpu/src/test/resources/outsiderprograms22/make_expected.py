@@ -16,6 +16,18 @@
 #     the state_dict keys parametrizations.weight.original0 (g) and original1 (v).
 #   - the serial normal (fewer than 16 values) differs between 1.13 and 2.x in the last bit: every normal draw here
 #     has 16 values or more (spectral_norm's u and v, orthogonal's completion, the DP-SGD noise drawn as one vector).
+#   - linspace: 2.x's CPU kernel computes every value by the scalar formula (1.13's vector passes of
+#     Vectorized::arange gave other last bits from the 16th float32 / 8th float64 value on). The capability-dependent
+#     programs (linspace, affine_grid, the spatial transformer) run with torch.linspace and F.affine_grid replaced by
+#     ../linspace2x.py's emulation of 2.x (linspace2x; affine_grid2x builds ATen's base grid from it and takes torch's
+#     bmm), so only linspace's bits differ from 1.13's; arange is 1.13's kernel, which 2.x keeps.
+#   - the capabilities: 2.x's linspace is the same on the AVX2 and AVX512 builds (both fuse), and so is the rest of
+#     what depends on the capability in affine_grid and the spatial transformer (the 2-D grid_sample's
+#     unnormalization, fused on both): those two programs are written for AVX2 (read by OutsiderPrograms22Test on an
+#     AVX512 machine too) and DEFAULT. The linspace program keeps all three: AVX512's is run under
+#     ATEN_CPU_CAPABILITY=avx512 where the CPU has AVX-512; on a CPU without it (session 62's), its linspace records are
+#     the emulation's (fused, as AVX2's) and its arange records are carried over from the committed expected.txt,
+#     written by 1.13 under ATEN_CPU_CAPABILITY=avx512 on an AVX-512 machine (2.x's arange kernel is 1.13's).
 # Parametrizations that compute at registration (spectral_norm's power iteration, orthogonal's QR, weight_norm's g)
 # and pruning are applied after .double(), so nothing is computed in float32 and converted.
 # Format: "=== program", then one record a line: "key v1 v2 ...", floats as float.hex, integers as integers; records
@@ -1040,8 +1052,8 @@ def ensemble_dropout():
 
 
 def linspace():
-    # linspace itself, bit for bit (PyTorch's CPU kernel: passes of two vectors of Vectorized::arange, the scalar
-    # formula for the rest, fused by FMA in the AVX2 and AVX512 builds)
+    # linspace itself, bit for bit (2.x's CPU kernel, emulated: the scalar formula for every value, fused by FMA in the
+    # AVX2 and AVX512 builds)
     header("linspace")
     for dtype, name in ((F64, "f64"), (torch.float32, "f32")):
         for start, end, steps in ((-1, 1, 28), (-3.7, 11.3, 37), (0.1, 0.7, 100)):
@@ -1052,13 +1064,43 @@ def linspace():
             rec("arange.%s.%s" % (name, step), torch.arange(start, end, step, dtype=dtype))
 
 
+def use_2x_linspace():
+    """torch.linspace and F.affine_grid as 2.x computes them (see the header): the programs call them by name."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from linspace2x import affine_grid2x, linspace2x
+
+    torch.linspace = lambda start, end, steps, dtype=None: linspace2x(start, end, steps, dtype)
+    F.affine_grid = lambda theta, size, align_corners=None: affine_grid2x(theta, size, align_corners)
+
+
+def has_avx512():
+    with open("/proc/cpuinfo") as f:
+        flags = next((line for line in f if line.startswith("flags")), "").split()
+    return all(x in flags for x in ("avx512vl", "avx512bw", "avx512dq", "fma"))
+
+
+def carried_avx512_aranges():
+    """The committed linspace.AVX512 section's arange records (1.13 under ATEN_CPU_CAPABILITY=avx512), by key."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected.txt")
+    out, inside = {}, False
+    with open(path) as f:
+        for line in f:
+            if line.startswith("=== "):
+                inside = line.split()[1] == "linspace.AVX512"
+            elif inside and line.startswith("arange."):
+                out[line.split()[0]] = line
+    return out
+
+
 if len(sys.argv) > 1 and sys.argv[1] == "--capability-dependent":
     want = os.environ["OUTSIDER22_CAPABILITY"]
     got = torch.__config__.show().split("CPU capability usage: ")[1].split()[0]
     assert got == (want if want != "DEFAULT" else "NO"), (want, got)
+    use_2x_linspace()
     linspace()
-    affine_grid_identity()
-    stn()
+    if want != "AVX512":
+        affine_grid_identity()
+        stn()
     sys.exit(0)
 
 prune_tutorial()
@@ -1073,12 +1115,26 @@ accumulation()
 ntk()
 ema()
 ensemble_dropout()
-# the programs whose results depend on the CPU capability of PyTorch's kernels (linspace's vector passes and FMA
-# decide on which side of a pixel centre the spatial transformer's identity grid falls, where grid_sample's gradient
-# jumps), each run under ATEN_CPU_CAPABILITY=avx512, avx2 and default (1.13 runs its AVX2 kernels on an AVX-512
-# machine unless told; 2.x picks AVX512 there), their program names suffixed with the capability
+# the programs whose results depend on the CPU capability of PyTorch's kernels (linspace's FMA decides on which side
+# of a pixel centre the spatial transformer's identity grid falls, where grid_sample's gradient jumps), each run under
+# ATEN_CPU_CAPABILITY=avx512 (linspace only), avx2 and default (1.13 runs its AVX2 kernels on an AVX-512 machine
+# unless told; 2.x picks AVX512 there), their program names suffixed with the capability
 sys.stdout.flush()
 for cap in ("AVX512", "AVX2", "DEFAULT"):
+    if cap == "AVX512" and not has_avx512():
+        # see the header: the emulation's linspace (fused) and the committed AVX512 aranges
+        carried = carried_avx512_aranges()
+        real_linspace = torch.linspace
+        use_2x_linspace()
+        sys.stdout.write("=== linspace.AVX512\n")
+        for dtype, name in ((F64, "f64"), (torch.float32, "f32")):
+            for start, end, steps in ((-1, 1, 28), (-3.7, 11.3, 37), (0.1, 0.7, 100)):
+                rec("%s.%d" % (name, steps), torch.linspace(start, end, steps, dtype=dtype))
+            for step in (0.1, 0.37, 0.013):
+                sys.stdout.write(carried["arange.%s.%s" % (name, step)])
+        sys.stdout.flush()
+        torch.linspace = real_linspace
+        continue
     env = dict(os.environ, ATEN_CPU_CAPABILITY=cap.lower(), OUTSIDER22_CAPABILITY=cap)
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--capability-dependent"], env=env,
                          check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout

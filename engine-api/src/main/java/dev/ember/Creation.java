@@ -293,7 +293,19 @@ final class Creation {
         int[] kind = new int[1]; // 0 bool, 1 integral, 2 floating
         int[] pos = new int[1];
         boolean[] fl = new boolean[n]; // each element's own kind: a Java double or float (Python's float)
-        flatten(data, shape, 0, dv, lv, kind, pos, fl);
+        try {
+            flatten(data, shape, 0, dv, lv, kind, pos, fl);
+        } catch (IllegalArgumentException e) {
+            // PyTorch's recursive_store converts each number as it reaches it, and checks a row's length as it enters
+            // the row: a number before the failing entry that the given type cannot hold is refused first
+            // (torch.tensor([[-2, -1, -129], [1, -129]], dtype=int8) is the overflow, not the ragged row)
+            if (dtype != null) {
+                for (int i = 0; i < pos[0]; i++) {
+                    checkStore(fl[i], dv[i], lv[i], dtype);
+                }
+            }
+            throw e;
+        }
         DType inferred = kind[0] == 2 ? Ember.getDefaultDtype() : kind[0] == 1 ? DType.INT64 : DType.BOOL;
         if (n == 0 && data != null) {
             inferred = Ember.getDefaultDtype();
@@ -836,79 +848,68 @@ final class Creation {
             start = dtype.wrap((long) start);
             end = dtype.wrap((long) end);
         }
+        if ((dtype == DType.FLOAT32 || dtype == DType.COMPLEX64) && steps > 0) {
+            // Scalar::to<float>() / to<c10::complex<float>>(), checked: the start, then the end (one step is
+            // fill_(start), which converts the start only)
+            checkFloatFits(start, dtype);
+            if (steps > 1) {
+                checkFloatFits(end, dtype);
+            }
+        }
         if (dtype.isReducedFloatingPoint() && steps > 0) {
             return reducedLinspace(start, end, steps, dtype);
         }
         double[] v = new double[steps];
         if (steps == 1) {
             v[0] = start; // PyTorch: one step is the start
-        } else if (dtype == DType.FLOAT64 || dtype == DType.FLOAT32) {
-            v = kernelLinspace(start, end, steps, dtype, CpuCapability.value());
-        } else if (dtype.isIntegral()) {
-            // 2.x's step_t double for an integer type: the same scalar formula as float64 (fused on FMA builds), each
-            // value then truncated toward zero into the type (1.13's vector passes gave non-monotone values)
-            boolean fma = CpuCapability.fusesMultiplyAdd(CpuCapability.value());
-            double step = (end - start) / (steps - 1);
-            int half = steps / 2;
-            for (int i = 0; i < steps; i++) {
-                double x = linspacePoint(start, end, step, steps, half, i, fma);
-                v[i] = x < 0 ? Math.ceil(x) : Math.floor(x);
-            }
+        } else if (dtype == DType.FLOAT64 || dtype == DType.COMPLEX128) {
+            v = kernelLinspace(start, end, steps, DType.FLOAT64, CpuCapability.value());
+        } else if (dtype == DType.FLOAT32 || dtype == DType.COMPLEX64) {
+            // a complex type steps in c10::complex: the real part is its float type's formula (the product by an
+            // index and the division by steps - 1 convert the integer to the float type), the imaginary part zero
+            v = kernelLinspace(start, end, steps, DType.FLOAT32, CpuCapability.value());
         } else {
-            double step = (end - start) / (steps - 1);
-            int half = steps / 2;
+            // an integer type: 2.x's step_t double, the same scalar formula as float64 (fused on FMA builds), each
+            // value then truncated toward zero into the type (1.13's vector passes gave non-monotone values)
+            v = kernelLinspace(start, end, steps, DType.FLOAT64, CpuCapability.value());
             for (int i = 0; i < steps; i++) {
-                // symmetric evaluation, as PyTorch, so both ends are exact
-                v[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+                v[i] = v[i] < 0 ? Math.ceil(v[i]) : Math.floor(v[i]);
             }
         }
         return fromFlat(v, new int[] {steps}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
     }
 
+    /** A finite number past float32's range refused as PyTorch's checked conversion to float or complex64 refuses it. */
+    private static void checkFloatFits(double v, DType dtype) {
+        if (!Double.isInfinite(v) && (v > Float.MAX_VALUE || v < -Float.MAX_VALUE)) {
+            throw new IllegalArgumentException("value cannot be converted to type "
+                    + (dtype == DType.COMPLEX64 ? "c10::complex<float>" : "float") + " without overflow");
+        }
+    }
+
     /**
-     * float64 or float32 linspace ({@code steps} at least 2) bit for bit as PyTorch's CPU kernel of {@code capability}
-     * ("AVX512", "AVX2" or "DEFAULT") computes it ({@code linspace_kernel} through {@code cpu_serial_kernel_vec}, in
-     * the result's type): passes of two vectors (32 bytes a vector, 64 on AVX512) each start at {@code start + step *
-     * idx} (or, from the vector's first index on at half the steps, {@code end - step * (steps - idx - 1)}) and go on by
-     * {@code Vectorized::arange}'s {@code base + j * step}; the elements after the last whole pass take the scalar
-     * formula. The scalar products and sums are fused where the build has FMA (every capability but DEFAULT), as GCC
-     * contracts them; arange's lanes are not. One range: PyTorch splits the work among threads only past 32768 steps
-     * ({@code GRAIN_SIZE}), where its results depend on the thread count.
+     * float64 or float32 linspace ({@code steps} at least 2) bit for bit as PyTorch 2.x's CPU kernel of
+     * {@code capability} ("AVX512", "AVX2" or "DEFAULT") computes it ({@code linspace_kernel} through
+     * {@code cpu_serial_kernel}, in the result's type, no vector passes): {@code step = (end - start) / (steps - 1)},
+     * then value {@code i} is {@code start + step * i} below {@code steps / 2} and {@code end - step * (steps - i - 1)}
+     * from there, the index converted to the type; the product and the sum are fused where the build has FMA (every
+     * capability but DEFAULT), as GCC contracts them, so the capability only decides the roundings. The values do not
+     * depend on the thread count: each chunk of PyTorch's parallel loop starts from its own index.
      */
     static double[] kernelLinspace(double start, double end, int steps, DType dtype, String capability) {
         double[] v = new double[steps];
         boolean fma = CpuCapability.fusesMultiplyAdd(capability);
-        int vec = CpuCapability.vectorBytes(capability) / (dtype == DType.FLOAT64 ? 8 : 4);
         int half = steps / 2;
-        int i = 0;
         if (dtype == DType.FLOAT64) {
             double step = (end - start) / (steps - 1);
-            for (; i <= steps - 2 * vec; i += 2 * vec) {
-                for (int c = i; c < i + 2 * vec; c += vec) {
-                    double base = linspacePoint(start, end, step, steps, half, c, fma);
-                    v[c] = base;
-                    for (int j = 1; j < vec; j++) {
-                        v[c + j] = base + j * step;
-                    }
-                }
-            }
-            for (; i < steps; i++) {
+            for (int i = 0; i < steps; i++) {
                 v[i] = linspacePoint(start, end, step, steps, half, i, fma);
             }
         } else {
             float s = (float) start;
             float e = (float) end;
             float step = (e - s) / (float) (steps - 1);
-            for (; i <= steps - 2 * vec; i += 2 * vec) {
-                for (int c = i; c < i + 2 * vec; c += vec) {
-                    float base = linspacePoint(s, e, step, steps, half, c, fma);
-                    v[c] = base;
-                    for (int j = 1; j < vec; j++) {
-                        v[c + j] = base + (float) j * step;
-                    }
-                }
-            }
-            for (; i < steps; i++) {
+            for (int i = 0; i < steps; i++) {
                 v[i] = linspacePoint(s, e, step, steps, half, i, fma);
             }
         }
@@ -939,9 +940,9 @@ final class Creation {
      * converted checked ({@code Scalar::to<Half>()}: a finite end past the type's range is refused), {@code step =
      * (end - start) / (steps - 1)}, each value {@code start + step * i}, or {@code end - step * (steps - 1 - i)} from
      * halfway, every operation rounded to the type (float16 linspace(0, 1, 11)[3] is 0.2998046875, not 0.300048828125;
-     * linspace(-65504, 65504, 5) overflows its step to inf, as PyTorch's). One step is the start. PyTorch's vector path,
-     * taken from two vectors' worth of values on (32 on AVX2 builds, 64 on AVX512), steps differently from there
-     * (Vectorized::arange from each vector's first value): platform-dependent, not followed.
+     * linspace(-65504, 65504, 5) overflows its step to inf, as PyTorch's). One step is the start. As 2.x's kernel has
+     * no vector passes, every value takes this formula, on every capability (c10's conversions round between the
+     * product and the sum, so there is nothing to fuse).
      */
     private static Tensor reducedLinspace(double start, double end, int steps, DType dtype) {
         ArithmeticOps.checkScalarFits(start, dtype);

@@ -388,7 +388,6 @@ final class HistogramOps {
         }
     }
 
-    /** PyTorch's linspace kernel: {@code start + step i} for the first half, {@code end - step (steps - 1 - i)} after. */
     /**
      * The histogram's element count (the product of the bin counts), and with {@code edges} each dimension's edges
      * ({@code bins + 1}), checked against one Ember tensor's storage before anything is made, in the order PyTorch
@@ -421,23 +420,12 @@ final class HistogramOps {
         return (int) total;
     }
 
+    /**
+     * The edges as PyTorch's {@code linspace_out} makes them: {@link Creation#kernelLinspace} in the input's type (the
+     * scalar formula, fused where the build has FMA); {@code steps} is at least 2.
+     */
     private static double[] linspace(double start, double end, int steps, boolean f32) {
-        double[] out = new double[steps];
-        if (f32) {
-            float s = (float) start;
-            float e = (float) end;
-            float step = (e - s) / (float) (steps - 1);
-            int half = steps / 2;
-            for (int i = 0; i < steps; i++) {
-                out[i] = i < half ? s + step * i : e - step * (steps - i - 1);
-            }
-        } else {
-            double step = (end - start) / (steps - 1);
-            int half = steps / 2;
-            for (int i = 0; i < steps; i++) {
-                out[i] = i < half ? start + step * i : end - step * (steps - i - 1);
-            }
-        }
-        return out;
+        return Creation.kernelLinspace(start, end, steps, f32 ? DType.FLOAT32 : DType.FLOAT64,
+                dev.ember.backend.CpuCapability.value());
     }
 }

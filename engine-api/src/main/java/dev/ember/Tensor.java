@@ -528,14 +528,14 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code steps} evenly spaced values of the default dtype (float32) from {@code start} to {@code end} inclusive, as
-     * {@code torch.linspace}: float32 and float64 bit for bit as PyTorch 1.13's CPU kernel of this machine's capability
-     * ({@link dev.ember.backend.CpuCapability}) computes them, in the result's type: {@code start + step * i} in the
-     * first half, {@code end - step * (steps - 1 - i)} in the second, fused where the build has FMA, each pass of
-     * vector lanes going on from its first value by {@code + j * step} (2.x has no vector passes here: its last bits
-     * differ from the 16th float32 or 8th float64 value on); so the last bits differ from one machine to another as
-     * PyTorch's do ({@code torch.linspace(-1, 1, 7)[3]} is -2.98e-8 with FMA, 0 without). Integer types take 2.x's
-     * scalar formula in double (fused on FMA builds), then truncate; other types step in double from both ends, each
-     * value rounded once.
+     * {@code torch.linspace}: float32 and float64 bit for bit as PyTorch 2.x's CPU kernel of this machine's capability
+     * ({@link dev.ember.backend.CpuCapability}) computes them, in the result's type, every value by the scalar formula
+     * (2.x has no vector passes here): {@code step = (end - start) / (steps - 1)}, then {@code start + step * i} in
+     * the first half ({@code i < steps / 2}), {@code end - step * (steps - 1 - i)} in the second, fused where the build
+     * has FMA; so the last bits differ from one machine to another as PyTorch's do ({@code torch.linspace(-1, 1, 7)[3]}
+     * is -2.98e-8 with FMA, 0 without). Integer types take the same formula in double, then truncate; complex64 and
+     * complex128 take float32's and float64's (their imaginary parts zero); float16 and bfloat16 compute in their own
+     * arithmetic, each operation rounded to the type.
      */
     public static Tensor linspace(double start, double end, int steps) {
         return Creation.linspace(start, end, steps, Ember.getDefaultDtype());

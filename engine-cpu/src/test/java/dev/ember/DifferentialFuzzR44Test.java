@@ -30,11 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * the real part) and checked the fill before a negative size; torch.tensor of complex numbers into a real type had
  * Ember's own messages (Python's: "'complex' object cannot be interpreted as an integer", "must be real number, not
  * complex"; bool takes each number's truth); complex / polar checked the types' match before both being floating
- * (polar's message lacked Half). Expected failures: float32 / float64 linspace of 16 / 8 steps or more (49 cases), see
- * the static block. Local hunts: seed 441 (1,548 cases) found nothing else; seed 442 (1,548) found two differences
- * left open: torch.tensor of ragged data whose first rows hold a value the dtype cannot hold (PyTorch stores in order
- * and refuses the value first, Ember checks the shape first: "expected sequence of length 3 at dim 1 (got 2)"), and
- * randLike(COMPLEX64) of a channels-last input made row-major strides (PyTorch keeps channels-last).
+ * (polar's message lacked Half). Then open: float32 / float64 linspace of 16 / 8 steps or more (49 cases), where
+ * Ember followed 1.13's vector passes; session 62 moved Creation.kernelLinspace to 2.x's scalar formula (and complex
+ * linspace to its float type's, now compared bit for bit), so every case passes and none is expected to fail. Local
+ * hunts: seed 441 (1,548 cases) found nothing else; seed 442 (1,548) found two differences: torch.tensor of ragged
+ * data whose first rows hold a value the dtype cannot hold (PyTorch stores in order and refuses the value first,
+ * Ember checked the shape first: "expected sequence of length 3 at dim 1 (got 2)"; fixed in session 62, see
+ * FuzzRound44FixesTest), and randLike(COMPLEX64) of a channels-last input made row-major strides (PyTorch keeps
+ * channels-last; left open).
  */
 class DifferentialFuzzR44Test {
     private static final String RESOURCE = "/differentialfuzzr44/cases.txt";
@@ -44,23 +47,6 @@ class DifferentialFuzzR44Test {
      * as the engine is fixed.
      */
     private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>();
-
-    static {
-        // float32 / float64 linspace of 16 / 8 steps or more: 2.x's CPU kernel has no vector passes (every value the
-        // scalar formula, which make_cases.py writes); Ember's kernelLinspace follows 1.13's Vectorized::arange
-        // passes, which OutsiderPrograms22Test, affine_grid's grid (GridSampleOps) and HistogramObserver pin: open,
-        // left to a decision (see the round's report)
-        for (String id : new String[] {
-            "r44_23", "r44_26", "r44_35", "r44_37", "r44_98", "r44_126", "r44_144", "r44_161", "r44_172", "r44_228",
-            "r44_236", "r44_249", "r44_328", "r44_362", "r44_366", "r44_376", "r44_393", "r44_467", "r44_499",
-            "r44_511", "r44_540", "r44_583", "r44_601", "r44_633", "r44_647", "r44_735", "r44_756", "r44_767",
-            "r44_812", "r44_873", "r44_896", "r44_901", "r44_912", "r44_917", "r44_919", "r44_947", "r44_976",
-            "r44_1024", "r44_1028", "r44_1034", "r44_1051", "r44_1096", "r44_1141", "r44_1156", "r44_1280",
-            "r44_1298", "r44_1473", "r44_1482", "r44_1499"}) {
-            EXPECTED_FAILURES.put(id, "linspace: Ember's float32 / float64 values are 1.13's vector passes', 2.x's "
-                    + "kernel is scalar (last bits differ)");
-        }
-    }
 
     /** A local hunt's one case ({@code -Dember.fuzz44.only=<id>}); every case otherwise. */
     private static final String ONLY = System.getProperty("ember.fuzz44.only");

@@ -40,6 +40,16 @@ class FuzzRound44FixesTest {
     }
 
     /**
+     * float32 / complex64 linspace converts its ends checked, as PyTorch's {@code Scalar::to<float>()} (and
+     * {@code to<c10::complex<float>>()}, in its words): a finite end past float32's range is refused (the start only
+     * for one step, which is {@code fill_(start)}); Ember stored inf and nan (found in session 62).
+     */
+    @Test
+    void float32LinspaceChecksItsEnds() {
+        matches("fix_linspace_range_", 7);
+    }
+
+    /**
      * float16 / bfloat16 arange as PyTorch's vector passes compute it (a float accumulator, each pass's base rounded
      * to the type, its lanes {@code base + j * step} unfused); Ember rounded {@code start + i * step} once.
      */
@@ -88,6 +98,17 @@ class FuzzRound44FixesTest {
     @Test
     void tensorOfComplexNumbersIntoARealType() {
         matches("fix_tensor_complex_", 6);
+    }
+
+    /**
+     * torch.tensor of ragged data into an integer type (round 44's open find, fixed in session 62): PyTorch's
+     * recursive_store converts each number as it reaches it and checks a row's length on entering the row, so a number
+     * before the ragged row that the type cannot hold is refused first; Ember checked the whole shape first. A number
+     * past the ragged row, or one the type takes (-1 into uint8 wraps), leaves the length message.
+     */
+    @Test
+    void tensorOfRaggedDataRefusesAnEarlierOverflowFirst() {
+        matches("fix_tensor_ragged_", 6);
     }
 
     /** complex / polar check both inputs floating (Half, Float or Double) before their types' match, as 2.x. */

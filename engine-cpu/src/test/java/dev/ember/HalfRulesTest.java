@@ -201,6 +201,22 @@ class HalfRulesTest {
     }
 
     /**
+     * linspace of the half types with 32 to 100 values as 2.x computes it: 2.x's kernel has no vector path (1.13's
+     * Vectorized::arange passes from 32 values on round apart in 5 to 35 of these values), every value the scalar
+     * lambda in the type's arithmetic; the expected values from the generator's emulation of 2.x (linspace2x.py).
+     */
+    @Test
+    void linspaceOfHalfTypesFromThirtyTwoValuesAs2x() {
+        for (String dt : List.of("bfloat16", "float16")) {
+            for (int k = 0; k < 4; k++) {
+                String[] args = EXPECTED.get("linspace2x." + dt + "." + k + ".args").split(" ");
+                EXPECTED.assertExact("linspace2x." + dt + "." + k, Tensor.linspace(Double.parseDouble(args[0]),
+                        Double.parseDouble(args[1]), Integer.parseInt(args[2]), type(dt)));
+            }
+        }
+    }
+
+    /**
      * Regression (session 42): Ember fused every element of a float16/bfloat16 add with alpha; PyTorch's scalar path
      * (rows under 32 values on every build, the tail after whole vector passes, strided rows) rounds the product to the
      * type first. 40 and 100 values are AVX2's split (32 + 8, 96 + 4), this machine's PyTorch 1.13 bfloat16 values,

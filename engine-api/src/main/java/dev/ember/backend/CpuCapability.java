@@ -18,8 +18,8 @@ import java.util.Set;
  * vector path (one rounding) covers whole passes of {@code 2 * Vectorized<Half>::size()} elements, 32 on AVX2 and
  * DEFAULT builds and 64 on AVX512 (engine-cpu's {@code HalfLoops.axpyRow}); the draws of PyTorch's CPU generator, whose
  * products and sums are fused where the build has FMA (every capability but DEFAULT) and whose float32 normal fill takes
- * avx_mathfun's log, sine and cosine there and the C library's on DEFAULT; float32/float64 arange and linspace (passes
- * of two vectors, fused where the build has FMA) and the 2-D CPU grid_sample's unnormalization (fused there); the
+ * avx_mathfun's log, sine and cosine there and the C library's on DEFAULT; float32/float64 arange (passes of two
+ * vectors, fused where the build has FMA) and linspace (2.x's scalar formula, fused where the build has FMA) and the 2-D CPU grid_sample's unnormalization (fused there); the
  * float32 and bfloat16 2-norm over trailing dims of a contiguous tensor, whose vector kernel sums the squares in 8
  * lanes (16 on AVX512), fused where the build has FMA (engine-api's {@code NormTwoKernel}).
  *

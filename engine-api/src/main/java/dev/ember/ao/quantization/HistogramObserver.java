@@ -25,19 +25,13 @@ import dev.ember.Tensor;
  *
  * <p>{@code calculateQparams()}: PyTorch's {@code _non_linear_param_search}, then the scale and zero point of the chosen
  * range as {@link MinMaxObserver}'s. Every element operation is PyTorch's float32 arithmetic in its order; the
- * midpoints and bin edges of {@code _upscale_histogram} are PyTorch's CPU {@code linspace} kernel's values (float32,
- * fused multiply-adds at the vector bases, eight-lane vectors, the split of a long range into the chunks of its
- * parallel loop; Ember's {@link Tensor#linspace}, rounded once, puts a sub-bin midpoint into the neighbouring bin
- * about once in eight combinations). The sums (the histogram's total, each candidate range's error
+ * midpoints and bin edges of {@code _upscale_histogram} are PyTorch 2.x's CPU {@code linspace} kernel's values
+ * ({@link Tensor#linspace}: float32, every value the scalar formula, fused where the build has FMA; a value one
+ * rounding off puts a sub-bin midpoint into the neighbouring bin now and then). The sums (the histogram's total, each candidate range's error
  * {@code norm.sum()}) are accumulated in double where PyTorch adds float32 lanes: the same total while the counts and
  * their sixteenths are exact in float32, and an error that decides the search only at a tie within float32 rounding.
  */
 public class HistogramObserver extends UniformQuantizationObserverBase {
-    /** PyTorch's {@code at::internal::GRAIN_SIZE}: a longer range is split into chunks of a parallel loop. */
-    private static final int GRAIN_SIZE = 32768;
-    /** Lanes of PyTorch's AVX2 {@code Vectorized<float>}. */
-    private static final int LANES = 8;
-
     private final int bins;
     private final int upsampleRate = 16;
     private final double dstNbins;
@@ -193,44 +187,12 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
     }
 
     /**
-     * {@code torch.linspace(start, end, steps)} in float32 as PyTorch's CPU kernel computes it with AVX2 and at least
-     * as many threads as chunks: the range split into {@code ceil(steps / 32768)} equal chunks (its parallel loop),
-     * each chunk in vectors of eight from its first index, whose base is {@code fma(step, i, start)} in the first half
-     * of the range and {@code fma(-step, steps - 1 - i, end)} in the second, its lanes {@code base + k * step} rounded
-     * twice; the chunk's remainder element by element from the base formula. PyTorch's own values depend on the
-     * machine's vector width and thread count; these are those of an AVX2 build with at least two threads (the
-     * generator's transcription of this layout equals PyTorch 1.13's linspace with two threads, and with one thread
-     * when it takes the whole range as one chunk; an AVX-512 build's 16 lanes or a single thread differ in places).
+     * {@code torch.linspace(start, end, steps)} in float32 as PyTorch 2.x's CPU kernel computes it: {@link
+     * Tensor#linspace(double, double, int, DType)}'s values (every value the scalar formula, fused where the build has
+     * FMA), independent of the thread count.
      */
     static float[] linspace(float start, float end, int steps) {
-        float[] out = new float[steps];
-        if (steps == 1) {
-            out[0] = start;
-            return out;
-        }
-        float step = (end - start) / (float) (steps - 1);
-        int halfway = steps / 2;
-        int chunks = steps > GRAIN_SIZE ? (steps + GRAIN_SIZE - 1) / GRAIN_SIZE : 1;
-        int chunk = (steps + chunks - 1) / chunks;
-        for (int begin = 0; begin < steps; begin += chunk) {
-            int n = Math.min(begin + chunk, steps) - begin;
-            // PyTorch's vectorized_loop: pairs of vectors while a pair fits, then the rest element by element
-            int vectorized = n / (2 * LANES) * 2 * LANES;
-            for (int i = 0; i < vectorized; i += LANES) {
-                int idx = begin + i;
-                float base = idx < halfway ? Math.fma(step, (float) idx, start)
-                        : Math.fma(-step, (float) (steps - idx - 1), end);
-                out[idx] = base;
-                for (int k = 1; k < LANES; k++) {
-                    out[idx + k] = base + (float) k * step;
-                }
-            }
-            for (int idx = begin + vectorized; idx < begin + n; idx++) {
-                out[idx] = idx < halfway ? Math.fma(step, (float) idx, start)
-                        : Math.fma(-step, (float) (steps - idx - 1), end);
-            }
-        }
-        return out;
+        return Tensor.linspace(start, end, steps, DType.FLOAT32).toFloatArray();
     }
 
     /**
