@@ -15,7 +15,10 @@
 #        a boolean causal src mask or none and a boolean src_key_padding_mask or none -> Linear head
 #   dec  a source (token + position Embedding) as the memory of one nn.TransformerDecoderLayer over the target tokens
 #        (token + position Embedding), causal tgt_mask, a memory_key_padding_mask or none -> Linear head
-# Sizes: vocabulary 5-20, embedding 4-16, heads 1-4, block 2-8, batch 2-3; dropout 0.
+# Sizes: vocabulary 5-20, embedding 4-16, heads 1-4, block 2-8, batch 2-3. Dropout (nanoGPT's places, the layers' own) is 0, or
+# 0.1 in a quarter of the programs, which then run in eval mode throughout (no "train" event). The gpt attention's
+# F.scaled_dot_product_attention takes is_causal=True, a boolean attn_mask (True: attends, the lower triangle) or a
+# float attn_mask (ALiBi-like: -0.5 (i - j) at or below the diagonal, -inf above) by the model line's smask.
 # The loss is F.cross_entropy over the logits [B*T, V] and targets [B*T] with label_smoothing 0 or 0.1, and targets of
 # some positions set to ignore_index (-100 or the class 0) where the model line says ign=1 (a padded position's target
 # is always ignored: its key is masked out, its own output still computed).
@@ -95,40 +98,53 @@ def causal(T):
     return torch.ones(T, T, dtype=torch.bool).triu(1)  # True: masked out (a key after the query)
 
 
+def alibi(T, dtype):
+    """A float attn_mask: -0.5 (i - j) for a key j at or before the query i, -inf after it."""
+    i = torch.arange(T, dtype=dtype)
+    return (-0.5 * (i[:, None] - i[None, :])).masked_fill(causal(T), float("-inf"))
+
+
 class CausalSelfAttention(nn.Module):
-    def __init__(self, E, H, bias):
+    def __init__(self, E, H, bias, p, smask):
         super().__init__()
         self.c_attn = nn.Linear(E, 3 * E, bias=bias)
         self.c_proj = nn.Linear(E, E, bias=bias)
+        self.resid_dropout = nn.Dropout(p)
         self.H = H
+        self.smask = smask
 
     def forward(self, x):
         B, T, C = x.shape
         q, k, v = self.c_attn(x).split(C, dim=2)
         q, k, v = [t.view(B, T, self.H, C // self.H).transpose(1, 2) for t in (q, k, v)]
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(C // self.H))
-        att = att.masked_fill(causal(T), float("-inf")).softmax(-1)
-        return self.c_proj((att @ v).transpose(1, 2).contiguous().view(B, T, C))
+        if self.smask == "float":
+            att = att + alibi(T, att.dtype)
+        else:
+            att = att.masked_fill(causal(T), float("-inf"))
+        att = att.softmax(-1)
+        return self.resid_dropout(self.c_proj((att @ v).transpose(1, 2).contiguous().view(B, T, C)))
 
 
 class MhaAttention(nn.Module):
-    def __init__(self, E, H, bias):
+    def __init__(self, E, H, bias, p):
         super().__init__()
-        self.mha = nn.MultiheadAttention(E, H, bias=bias, batch_first=True)
+        self.mha = nn.MultiheadAttention(E, H, dropout=p, bias=bias, batch_first=True)
 
     def forward(self, x):
         return self.mha(x, x, x, attn_mask=causal(x.shape[1]), need_weights=False)[0]
 
 
 class MLP(nn.Module):
-    def __init__(self, E, bias, approx):
+    def __init__(self, E, bias, approx, p):
         super().__init__()
         self.c_fc = nn.Linear(E, 4 * E, bias=bias)
         self.gelu = nn.GELU(approximate=approx)
         self.c_proj = nn.Linear(4 * E, E, bias=bias)
+        self.dropout = nn.Dropout(p)
 
     def forward(self, x):
-        return self.c_proj(self.gelu(self.c_fc(x)))
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
 
 
 class Block(nn.Module):
@@ -136,9 +152,10 @@ class Block(nn.Module):
         super().__init__()
         E, H, bias = s["E"], s["H"], s["bias"] == 1
         self.ln_1 = nn.LayerNorm(E)
-        self.attn = CausalSelfAttention(E, H, bias) if s["attn"] == "sdpa" else MhaAttention(E, H, bias)
+        p = s["drop"]
+        self.attn = CausalSelfAttention(E, H, bias, p, s["smask"]) if s["attn"] == "sdpa" else MhaAttention(E, H, bias, p)
         self.ln_2 = nn.LayerNorm(E)
-        self.mlp = MLP(E, bias, s["gelu"])
+        self.mlp = MLP(E, bias, s["gelu"], p)
 
     def forward(self, x):
         x = x + self.attn(self.ln_1(x))
@@ -150,6 +167,7 @@ class GPT(nn.Module):
         super().__init__()
         self.wte = nn.Embedding(s["V"], s["E"])
         self.wpe = nn.Embedding(s["T"], s["E"])
+        self.drop = nn.Dropout(s["drop"])
         self.h = nn.ModuleList([Block(s) for _ in range(s["L"])])
         self.ln_f = nn.LayerNorm(s["E"])
         self.lm_head = nn.Linear(s["E"], s["V"], bias=False)
@@ -157,7 +175,7 @@ class GPT(nn.Module):
             self.wte.weight = self.lm_head.weight
 
     def forward(self, idx, src=None, pad=None):
-        x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
+        x = self.drop(self.wte(idx) + self.wpe(torch.arange(idx.shape[1])))
         for b in self.h:
             x = b(x)
         return self.lm_head(self.ln_f(x))
@@ -169,7 +187,7 @@ class EncLM(nn.Module):
         E = s["E"]
         self.emb = nn.Embedding(s["V"], E)
         self.pos = nn.Embedding(s["T"], E)
-        layer = nn.TransformerEncoderLayer(E, s["H"], s["ff"], 0.0, s["act"], batch_first=s["bf"] == 1,
+        layer = nn.TransformerEncoderLayer(E, s["H"], s["ff"], s["drop"], s["act"], batch_first=s["bf"] == 1,
                                            norm_first=s["nf"] == 1)
         self.enc = nn.TransformerEncoder(layer, s["L"], norm=nn.LayerNorm(E) if s["fnorm"] == 1 else None,
                                          enable_nested_tensor=False)
@@ -194,7 +212,7 @@ class DecLM(nn.Module):
         self.src_emb = nn.Embedding(s["V"], E)
         self.tgt_emb = nn.Embedding(s["V"], E)
         self.pos = nn.Embedding(s["T"], E)
-        self.dec = nn.TransformerDecoderLayer(E, s["H"], s["ff"], 0.0, s["act"], batch_first=s["bf"] == 1,
+        self.dec = nn.TransformerDecoderLayer(E, s["H"], s["ff"], s["drop"], s["act"], batch_first=s["bf"] == 1,
                                               norm_first=s["nf"] == 1)
         self.head = nn.Linear(E, s["V"])
         self.s = s
@@ -219,10 +237,12 @@ def draw_spec(rng, fam):
     H = rng.choice([1, 2, 4])
     E = rng.choice([e for e in (4, 8, 12, 16) if e % H == 0])
     s = dict(V=rng.randint(5, 20), E=E, H=H, T=rng.randint(2, 8), L=rng.choice([1, 1, 2]), B=rng.choice([2, 3]),
-             ign=int(rng.random() < 0.4), ii=rng.choice([-100, 0]), ls=rng.choice([0.0, 0.0, 0.1]))
+             ign=int(rng.random() < 0.4), ii=rng.choice([-100, 0]), ls=rng.choice([0.0, 0.0, 0.1]),
+             drop=0.1 if rng.random() < 0.25 else 0.0)
     if fam == "gpt":
         s.update(attn=rng.choice(["sdpa", "mha"]), bias=int(rng.random() < 0.6), tie=int(rng.random() < 0.6),
-                 gelu=rng.choice(["none", "tanh"]), causal=rng.choice(["mask", "hint"]), pad=0)
+                 gelu=rng.choice(["none", "tanh"]), causal=rng.choice(["mask", "hint"]), pad=0,
+                 smask=rng.choice(["causal", "causal", "bool", "float"]))
     else:
         s.update(ff=rng.choice([4, 8, 16]), act=rng.choice(["relu", "gelu"]), bf=rng.randint(0, 1),
                  nf=rng.randint(0, 1), pad=int(rng.random() < 0.5), fnorm=rng.randint(0, 1), mask=rng.randint(0, 1))
@@ -336,7 +356,7 @@ def program(case_no, rng):
 
     def fresh_model():
         m = MODELS[fam](s).to(dtype)
-        m.train()
+        m.train(s["drop"] == 0)  # dropout p > 0 only in eval mode (no "train" event then)
         return m
 
     model = fresh_model()
@@ -379,6 +399,8 @@ def program(case_no, rng):
                             "lr"]
     if fam == "gpt":
         kinds += ["nograd", "gen"]
+    if s["drop"] > 0:
+        kinds.remove("train")
     nev = rng.randint(3, 10)
     for _ in range(nev):
         e = rng.choice(kinds)

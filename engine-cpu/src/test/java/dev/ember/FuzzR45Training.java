@@ -1,5 +1,6 @@
 package dev.ember;
 
+import dev.ember.nn.Dropout;
 import dev.ember.nn.Embedding;
 import dev.ember.nn.Functional;
 import dev.ember.nn.GELU;
@@ -51,6 +52,12 @@ final class FuzzR45Training {
         return Tensor.ones(DType.BOOL, t, t).triu(1);
     }
 
+    /** The generator's alibi: a float attn_mask [T, T], -0.5 (i - j) at or below the diagonal, -inf above. */
+    static Tensor alibi(int t, DType dtype) {
+        Tensor i = Tensor.arange((long) t).to(dtype);
+        return i.unsqueeze(1).sub(i.unsqueeze(0)).mul(-0.5).maskedFill(causal(t), Double.NEGATIVE_INFINITY);
+    }
+
     /** A language model: logits [B, T, V] of the tokens (and the source and key padding mask where it takes them). */
     abstract static class LM extends Module {
         abstract Tensor logits(Tensor idx, Tensor src, Tensor pad);
@@ -61,16 +68,23 @@ final class FuzzR45Training {
         }
     }
 
-    /** nanoGPT's CausalSelfAttention with F.scaled_dot_product_attention(is_causal=True). */
+    /**
+     * nanoGPT's CausalSelfAttention with F.scaled_dot_product_attention: is_causal=True, a boolean attn_mask (the lower
+     * triangle attends) or the float {@link #alibi} mask, by {@code smask}.
+     */
     static final class CausalSelfAttention extends Module {
         final Linear cAttn;
         final Linear cProj;
+        final Dropout residDropout;
         final int heads;
+        final String smask;
 
-        CausalSelfAttention(int e, int h, boolean bias) {
+        CausalSelfAttention(int e, int h, boolean bias, double p, String smask) {
             cAttn = registerModule("c_attn", new Linear(e, 3 * e, bias));
             cProj = registerModule("c_proj", new Linear(e, e, bias));
+            residDropout = registerModule("resid_dropout", new Dropout(p));
             heads = h;
+            this.smask = smask;
         }
 
         @Override
@@ -83,8 +97,16 @@ final class FuzzR45Training {
             for (int i = 0; i < 3; i++) {
                 hs[i] = qkv.get(i).view(b, t, heads, c / heads).transpose(1, 2);
             }
-            Tensor y = Functional.scaledDotProductAttention(hs[0], hs[1], hs[2], true);
-            return cProj.apply(y.transpose(1, 2).contiguous().view(b, t, c));
+            Tensor y;
+            switch (smask) {
+                case "causal": y = Functional.scaledDotProductAttention(hs[0], hs[1], hs[2], true); break;
+                case "bool": y = Functional.scaledDotProductAttention(hs[0], hs[1], hs[2], causal(t).logicalNot(), 0.0,
+                        false, null); break;
+                case "float": y = Functional.scaledDotProductAttention(hs[0], hs[1], hs[2], alibi(t, x.dtype()), 0.0,
+                        false, null); break;
+                default: throw new IllegalStateException("smask " + smask);
+            }
+            return residDropout.apply(cProj.apply(y.transpose(1, 2).contiguous().view(b, t, c)));
         }
     }
 
@@ -93,8 +115,8 @@ final class FuzzR45Training {
         final MultiheadAttention mha;
         final boolean hint;
 
-        MhaAttention(int e, int h, boolean bias, boolean hint) {
-            mha = registerModule("mha", new MultiheadAttention(e, h, 0.0, bias, false, false, null, null, true));
+        MhaAttention(int e, int h, boolean bias, double p, boolean hint) {
+            mha = registerModule("mha", new MultiheadAttention(e, h, p, bias, false, false, null, null, true));
             this.hint = hint;
         }
 
@@ -108,16 +130,18 @@ final class FuzzR45Training {
         final Linear cFc;
         final GELU gelu;
         final Linear cProj;
+        final Dropout dropout;
 
-        Mlp(int e, boolean bias, String approximate) {
+        Mlp(int e, boolean bias, String approximate, double p) {
             cFc = registerModule("c_fc", new Linear(e, 4 * e, bias));
             gelu = registerModule("gelu", new GELU(approximate));
             cProj = registerModule("c_proj", new Linear(4 * e, e, bias));
+            dropout = registerModule("dropout", new Dropout(p));
         }
 
         @Override
         public Tensor forward(Tensor x) {
-            return cProj.apply(gelu.apply(cFc.apply(x)));
+            return dropout.apply(cProj.apply(gelu.apply(cFc.apply(x))));
         }
     }
 
@@ -131,11 +155,13 @@ final class FuzzR45Training {
             int e = Integer.parseInt(s.get("E"));
             int h = Integer.parseInt(s.get("H"));
             boolean bias = s.get("bias").equals("1");
+            double p = Double.parseDouble(s.get("drop"));
             ln1 = registerModule("ln_1", new LayerNorm(e));
-            attn = registerModule("attn", s.get("attn").equals("sdpa") ? new CausalSelfAttention(e, h, bias)
-                    : new MhaAttention(e, h, bias, s.get("causal").equals("hint")));
+            attn = registerModule("attn", s.get("attn").equals("sdpa")
+                    ? new CausalSelfAttention(e, h, bias, p, s.get("smask"))
+                    : new MhaAttention(e, h, bias, p, s.get("causal").equals("hint")));
             ln2 = registerModule("ln_2", new LayerNorm(e));
-            mlp = registerModule("mlp", new Mlp(e, bias, s.get("gelu")));
+            mlp = registerModule("mlp", new Mlp(e, bias, s.get("gelu"), p));
         }
 
         @Override
@@ -149,6 +175,7 @@ final class FuzzR45Training {
     static final class Gpt extends LM {
         final Embedding wte;
         final Embedding wpe;
+        final Dropout drop;
         final ModuleList<Block> h;
         final LayerNorm lnF;
         final Linear lmHead;
@@ -158,6 +185,7 @@ final class FuzzR45Training {
             int e = Integer.parseInt(s.get("E"));
             wte = registerModule("wte", new Embedding(v, e));
             wpe = registerModule("wpe", new Embedding(Integer.parseInt(s.get("T")), e));
+            drop = registerModule("drop", new Dropout(Double.parseDouble(s.get("drop"))));
             h = registerModule("h", new ModuleList<>());
             for (int i = 0; i < Integer.parseInt(s.get("L")); i++) {
                 h.add(new Block(s));
@@ -171,7 +199,7 @@ final class FuzzR45Training {
 
         @Override
         Tensor logits(Tensor idx, Tensor src, Tensor pad) {
-            Tensor x = wte.apply(idx).add(wpe.apply(Tensor.arange(idx.size(1))));
+            Tensor x = drop.apply(wte.apply(idx).add(wpe.apply(Tensor.arange(idx.size(1)))));
             for (Block b : h) {
                 x = b.apply(x);
             }
@@ -196,7 +224,8 @@ final class FuzzR45Training {
             emb = registerModule("emb", new Embedding(v, e));
             pos = registerModule("pos", new Embedding(Integer.parseInt(s.get("T")), e));
             TransformerEncoderLayer layer = new TransformerEncoderLayer(e, Integer.parseInt(s.get("H")),
-                    Integer.parseInt(s.get("ff")), 0.0, s.get("act"), 1e-5, bf, s.get("nf").equals("1"), true);
+                    Integer.parseInt(s.get("ff")), Double.parseDouble(s.get("drop")), s.get("act"), 1e-5, bf,
+                    s.get("nf").equals("1"), true);
             enc = registerModule("enc", new TransformerEncoder(layer, Integer.parseInt(s.get("L")),
                     s.get("fnorm").equals("1") ? new LayerNorm(e) : null));
             head = registerModule("head", new Linear(e, v));
@@ -234,7 +263,8 @@ final class FuzzR45Training {
             tgtEmb = registerModule("tgt_emb", new Embedding(v, e));
             pos = registerModule("pos", new Embedding(Integer.parseInt(s.get("T")), e));
             dec = registerModule("dec", new TransformerDecoderLayer(e, Integer.parseInt(s.get("H")),
-                    Integer.parseInt(s.get("ff")), 0.0, s.get("act"), 1e-5, bf, s.get("nf").equals("1"), true));
+                    Integer.parseInt(s.get("ff")), Double.parseDouble(s.get("drop")), s.get("act"), 1e-5, bf,
+                    s.get("nf").equals("1"), true));
             head = registerModule("head", new Linear(e, v));
         }
 
@@ -349,7 +379,7 @@ final class FuzzR45Training {
             default: throw new IllegalStateException("family " + r.fam);
         }
         m.to(r.dtype);
-        m.train(true);
+        m.train(Double.parseDouble(r.s.get("drop")) == 0); // dropout p > 0 only in eval mode
         return m;
     }
 
