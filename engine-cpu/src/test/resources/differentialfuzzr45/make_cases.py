@@ -34,8 +34,11 @@
 #   nograd <b>          (gpt) the loss of batch b under torch.no_grad(); "r loss <v>"
 #   gen <n>             (gpt) nanoGPT's generate under torch.no_grad(), greedy: n times the argmax of the last
 #                       position's logits of the last T tokens appended; the prompt is batch 0's first row's first
-#                       min(2, T) tokens; "r tok <the new tokens>". Sampling with a seeded generator is left out (the
-#                       engine's generator is its own stream, not PyTorch's mt19937/Philox draws).
+#                       min(2, T) tokens; "r tok <the new tokens>"
+#   sample <n> <k> <temp> <seed>  (gpt) nanoGPT's generate with sampling: logits / temp, cropped to the top k (the
+#                       others -inf), softmax, torch.multinomial(probs, 1, generator=torch.Generator().manual_seed(seed)),
+#                       n times; "r tok <the new tokens>" (round 19 checks that the engine's MT19937 generator
+#                       reproduces PyTorch's CPU draws, multinomial's included)
 # After every event round 13's P/G/S/L category lines (its Prog.snap and entries_chk) are written where they changed.
 # Inputs are not drawn by PyTorch: parameters, tokens and targets come from round 13's 31-bit LCG (gen, fill; the same in
 # the Java replay). Parameter i in named_parameters order takes seed*1000 + 7 i + 1; a LayerNorm weight (a module named
@@ -295,13 +298,20 @@ def loss_of(m, s, d):
     return F.cross_entropy(logits.reshape(-1, s["V"]), y.reshape(-1), ignore_index=s["ii"], label_smoothing=s["ls"])
 
 
-def generate(m, s, d, n):
+def generate(m, s, d, n, k=None, temp=1.0, seed=None):
     idx = d[0][:1, :min(2, s["T"])]
     out = []
+    g = None if seed is None else torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for _ in range(n):
             logits = m(idx[:, -s["T"]:])[:, -1, :]
-            nxt = logits.argmax(-1, keepdim=True)
+            if g is None:
+                nxt = logits.argmax(-1, keepdim=True)
+            else:
+                logits = logits / temp
+                v, _ = torch.topk(logits, min(k, logits.size(-1)))
+                logits[logits < v[:, [-1]]] = -float("inf")
+                nxt = torch.multinomial(F.softmax(logits, dim=-1), num_samples=1, generator=g)
             out.append(int(nxt))
             idx = torch.cat([idx, nxt], 1)
     return out
@@ -398,7 +408,7 @@ def program(case_no, rng):
     kinds = ["step"] * 6 + ["accum", "accum", "fb", "zero", "zero", "clipn", "clipn", "train", "eval", "ckpt", "freeze",
                             "lr"]
     if fam == "gpt":
-        kinds += ["nograd", "gen"]
+        kinds += ["nograd", "gen", "sample"]
     if s["drop"] > 0:
         kinds.remove("train")
     nev = rng.randint(3, 10)
@@ -480,6 +490,10 @@ def program(case_no, rng):
             ev = "nograd %d" % b
             with torch.no_grad():
                 res = "r loss %r" % loss_of(m, s, data[b]).item()
+        elif e == "sample":
+            n, k, temp, seed = rng.randint(1, 5), rng.randint(1, 6), rng.choice([1.0, 0.8, 2.0]), rng.randint(0, 999)
+            ev = "sample %d %d %r %d" % (n, k, temp, seed)
+            res = "r tok " + " ".join(str(t) for t in generate(m, s, data[0], n, k, temp, seed))
         else:
             n = rng.randint(1, 5)
             ev = "gen %d" % n

@@ -31,7 +31,7 @@ import java.util.Map;
  * programs and the events): multi-step training of a tiny transformer language model (nanoGPT's, a TransformerEncoder's
  * or a TransformerDecoderLayer's), its optimizer (AdamW with nanoGPT's two groups, Adam, SGD) and scheduler, built as
  * the generator builds them, then round 13's event loop and snapshot comparison ({@link FuzzR13Training#replay}) over
- * this round's events. Run by {@link DifferentialFuzzR45Test}.
+ * this round's events (greedy and sampled generation among them). Run by {@link DifferentialFuzzR45Test}.
  */
 final class FuzzR45Training {
     private FuzzR45Training() {
@@ -450,8 +450,11 @@ final class FuzzR45Training {
                 Double.parseDouble(r.s.get("ls")));
     }
 
-    /** nanoGPT's generate, greedy, under no_grad: the new tokens. */
-    private static List<Double> generate(Run r, int n) {
+    /**
+     * nanoGPT's generate under no_grad: greedy where {@code gen} is null, else sampled from the softmax of the logits
+     * over {@code temp} cropped to the top {@code topK}; the new tokens.
+     */
+    private static List<Double> generate(Run r, int n, int topK, double temp, Generator gen) {
         int t = r.num("T");
         Tensor idx = r.data.get(0)[0].narrow(0, 0, 1).narrow(1, 0, Math.min(2, t));
         List<Double> out = new ArrayList<>();
@@ -460,7 +463,15 @@ final class FuzzR45Training {
                 int len = idx.size(1);
                 Tensor cond = len > t ? idx.narrow(1, len - t, t) : idx;
                 Tensor logits = r.model.logits(cond, null, null).select(1, -1);
-                Tensor next = logits.argmax(-1, true);
+                Tensor next;
+                if (gen == null) {
+                    next = logits.argmax(-1, true);
+                } else {
+                    logits = logits.div(temp);
+                    Tensor v = logits.topk(Math.min(topK, logits.size(-1))).values();
+                    logits = logits.maskedFill(logits.lt(v.narrow(1, v.size(1) - 1, 1)), Double.NEGATIVE_INFINITY);
+                    next = logits.softmax(-1).multinomial(1, false, gen);
+                }
                 out.add((double) next.toLongArray()[0]);
                 idx = Tensor.cat(List.of(idx, next), 1);
             }
@@ -587,7 +598,11 @@ final class FuzzR45Training {
                 }
                 break;
             case "gen":
-                res.addAll(generate(r, Integer.parseInt(w[1])));
+                res.addAll(generate(r, Integer.parseInt(w[1]), 0, 1, null));
+                break;
+            case "sample":
+                res.addAll(generate(r, Integer.parseInt(w[1]), Integer.parseInt(w[2]), Double.parseDouble(w[3]),
+                        new Generator(Long.parseLong(w[4]), Generator.Algorithm.MT19937)));
                 break;
             default:
                 throw new IllegalStateException("event " + ev);
