@@ -44,7 +44,9 @@
 # the Java replay). Parameter i in named_parameters order takes seed*1000 + 7 i + 1; a LayerNorm weight (a module named
 # ln*/norm*) is 1 + v / 4, every other parameter v / 2. Batch b: tokens x from seed*1000 + 500 + 3 b, targets y from
 # seed*1000 + 501 + 3 b, the decoder's source from seed*1000 + 502 + 3 b, each value v in [-1, 1) giving the token
-# floor((v + 1) / 2 * V). Ignored targets (ign=1): the positions k = i*T + t with (k * 7 + b) % 5 == 0. Padding
+# floor((v + 1) / 2 * V). Ignored targets (ign=1 or 2): the positions k = i*T + t with (k * 7 + b) % 5 == 0; ign=2
+# ignores every target of batch 2 (the loss is nan, the mean over no targets; every gradient 0); where every target of
+# another batch would be ignored, the first one is 1. clip_grad_norm_ is drawn without gradients too (0). Padding
 # (pad=1): row i of batch b keeps its first T - ((i + b) % 3) positions (at least 1; never more than T - 1 padded).
 #
 # 1.13 vs 2.x (Ember follows 2.x): round 13's module is imported, which patches in 2.x's Optimizer.load_state_dict and
@@ -240,7 +242,7 @@ def draw_spec(rng, fam):
     H = rng.choice([1, 2, 4])
     E = rng.choice([e for e in (4, 8, 12, 16) if e % H == 0])
     s = dict(V=rng.randint(5, 20), E=E, H=H, T=rng.randint(2, 8), L=rng.choice([1, 1, 2]), B=rng.choice([2, 3]),
-             ign=int(rng.random() < 0.4), ii=rng.choice([-100, 0]), ls=rng.choice([0.0, 0.0, 0.1]),
+             ign=rng.choice([0, 0, 0, 1, 1, 2]), ii=rng.choice([-100, 0]), ls=rng.choice([0.0, 0.0, 0.1]),
              drop=0.1 if rng.random() < 0.25 else 0.0)
     if fam == "gpt":
         s.update(attn=rng.choice(["sdpa", "mha"]), bias=int(rng.random() < 0.6), tie=int(rng.random() < 0.6),
@@ -281,13 +283,15 @@ def batch(s, seed, b):
         for i in range(B):
             keep = max(1, T - (i + b) % 3)
             pad[i, keep:] = True
-    if s["ign"] == 1:
+    if s["ign"] >= 1:
         for k in range(B * T):
             if (k * 7 + b) % 5 == 0:
                 y[k // T, k % T] = s["ii"]
     if pad is not None:
         y[pad] = s["ii"]
-    if bool((y == s["ii"]).all()):
+    if s["ign"] == 2 and b == 2:
+        y[:] = s["ii"]  # every target ignored: the mean over no targets is nan, every gradient 0
+    elif bool((y == s["ii"]).all()):
         y[0, 0] = 1  # at least one target counts
     return x, y, src, pad
 
@@ -449,8 +453,6 @@ def program(case_no, rng):
         elif e == "clipn":
             mx, nt = rng.choice([1.0, 0.5, 0.1]), rng.choice([2.0, 2.0, float("inf")])
             ev = "clipn %r %s" % (mx, "inf" if nt == float("inf") else repr(nt))
-            if all(p.grad is None for p in m.parameters()):
-                continue
             res = "r norm %r" % float(torch.nn.utils.clip_grad_norm_(m.parameters(), mx, nt))
         elif e in ("train", "eval"):
             ev = e

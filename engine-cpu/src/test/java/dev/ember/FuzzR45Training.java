@@ -430,12 +430,12 @@ final class FuzzR45Training {
         }
         boolean all = true;
         for (int k = 0; k < bs * t; k++) {
-            if (r.num("ign") == 1 && (k * 7 + b) % 5 == 0 || pad != null && pad[k]) {
+            if (r.num("ign") != 0 && (k * 7 + b) % 5 == 0 || pad != null && pad[k] || r.num("ign") == 2 && b == 2) {
                 y[k] = ii;
             }
             all &= y[k] == ii;
         }
-        if (all) {
+        if (all && !(r.num("ign") == 2 && b == 2)) {
             y[0] = 1;
         }
         return new Tensor[] {x, Tensor.fromArray(y).reshape(bs, t), src,
