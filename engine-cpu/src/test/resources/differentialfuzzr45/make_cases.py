@@ -35,6 +35,8 @@
 #   gen <n>             (gpt) nanoGPT's generate under torch.no_grad(), greedy: n times the argmax of the last
 #                       position's logits of the last T tokens appended; the prompt is batch 0's first row's first
 #                       min(2, T) tokens; "r tok <the new tokens>"
+#   tieload <key>       (gpt) model.load_state_dict of a copy of its state dict whose <key> (wte.weight or lm_head.weight)
+#                       is 0.5 more: with a tie both keys load into the one tensor, the later module's (lm_head) last
 #   sample <n> <k> <temp> <seed>  (gpt) nanoGPT's generate with sampling: logits / temp, cropped to the top k (the
 #                       others -inf), softmax, torch.multinomial(probs, 1, generator=torch.Generator().manual_seed(seed)),
 #                       n times; "r tok <the new tokens>" (round 19 checks that the engine's MT19937 generator
@@ -412,7 +414,7 @@ def program(case_no, rng):
     kinds = ["step"] * 6 + ["accum", "accum", "fb", "zero", "zero", "clipn", "clipn", "train", "eval", "ckpt", "freeze",
                             "lr"]
     if fam == "gpt":
-        kinds += ["nograd", "gen", "sample"]
+        kinds += ["nograd", "gen", "sample", "tieload"]
     if s["drop"] > 0:
         kinds.remove("train")
     nev = rng.randint(3, 10)
@@ -492,6 +494,12 @@ def program(case_no, rng):
             ev = "nograd %d" % b
             with torch.no_grad():
                 res = "r loss %r" % loss_of(m, s, data[b]).item()
+        elif e == "tieload":
+            key = rng.choice(["wte.weight", "lm_head.weight"])
+            ev = "tieload " + key
+            sd = {k: v.clone() for k, v in m.state_dict().items()}
+            sd[key] = sd[key] + 0.5
+            m.load_state_dict(sd)
         elif e == "sample":
             n, k, temp, seed = rng.randint(1, 5), rng.randint(1, 6), rng.choice([1.0, 0.8, 2.0]), rng.randint(0, 999)
             ev = "sample %d %d %r %d" % (n, k, temp, seed)

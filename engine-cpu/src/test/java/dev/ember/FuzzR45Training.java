@@ -600,6 +600,15 @@ final class FuzzR45Training {
             case "gen":
                 res.addAll(generate(r, Integer.parseInt(w[1]), 0, 1, null));
                 break;
+            case "tieload": {
+                Map<String, Tensor> sd = new LinkedHashMap<>();
+                for (Map.Entry<String, Tensor> e : r.model.stateDict().entrySet()) {
+                    sd.put(e.getKey(), e.getValue().detach().clone());
+                }
+                sd.put(w[1], sd.get(w[1]).add(0.5));
+                r.model.loadStateDict(sd);
+                break;
+            }
             case "sample":
                 res.addAll(generate(r, Integer.parseInt(w[1]), Integer.parseInt(w[2]), Double.parseDouble(w[3]),
                         new Generator(Long.parseLong(w[4]), Generator.Algorithm.MT19937)));
