@@ -20,9 +20,16 @@ import java.util.TreeMap;
  * embedded source), AdamW with nanoGPT's two parameter groups, Adam or SGD with momentum, LambdaLR of nanoGPT's warmup
  * and cosine, OneCycleLR, CosineAnnealingLR, and 3-10 events: steps with cross entropy (label smoothing, ignore_index),
  * gradient accumulation, clip_grad_norm_, zero_grad, freezing a block or an embedding, train/eval, checkpoints into
- * fresh model, optimizer and scheduler (in memory or through torch.save's format), lr set by hand, no_grad evaluation
- * and greedy generation. After every event the state dict, every gradient, the optimizer's state and the lrs are
- * compared with PyTorch's, as are the losses, the total norms and the generated tokens.
+ * fresh model, optimizer and scheduler (in memory or through torch.save's format), lr set by hand, no_grad evaluation,
+ * a state dict with the two names of a tied weight set apart loaded back, greedy generation and nanoGPT's top-k sampling
+ * on a seeded MT19937 generator; dropout 0.1 in eval mode; a batch whose targets are all ignored (a nan loss). After
+ * every event the state dict, every gradient, the optimizer's state and the lrs are compared with PyTorch's, as are the
+ * losses, the total norms and the generated tokens.
+ *
+ * <p>Session 62: the committed 300 programs and local hunts of 3,100 more (seeds 4545, 9045, 7777, 31337) found no
+ * difference in the engine. Left out by decision (the script's header): Adam's eps below 1e-5 in float32 programs,
+ * where the key projection bias's gradient (zero in exact arithmetic) is rounding noise that Adam turns into lr-sized
+ * steps of chance direction.
  */
 class DifferentialFuzzR45Test {
     private static final String RESOURCE = "/differentialfuzzr45/cases.txt";
