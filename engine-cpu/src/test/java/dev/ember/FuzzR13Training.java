@@ -68,8 +68,32 @@ final class FuzzR13Training {
         return Tensor.fromArray(gen(seed, (int) n)).reshape(shape).to(dtype);
     }
 
+    /**
+     * A replayed program as the event loop and the snapshot comparison ({@link #replay}) see it: round 13's programs
+     * and round 45's ({@link FuzzR45Training}).
+     */
+    interface Program {
+        /** The current model (checkpoint events replace it). */
+        Module model();
+
+        /** The current optimizer. */
+        Optimizer opt();
+
+        /** The current scheduler, or null. */
+        LRScheduler sched();
+
+        /** The generator's parameter names, in named_parameters order (the G category's keys). */
+        List<String> pn();
+
+        /** The relative tolerance of the comparisons. */
+        double tol();
+
+        /** Does one event ({@code ev} line); its results (losses, norms) in order. */
+        List<Double> event(String ev);
+    }
+
     /** The state of one program: its model, optimizer and scheduler (each replaced by checkpoint events). */
-    private static final class Run {
+    private static final class Run implements Program {
         String[] layers;
         DType dtype;
         String lossKind;
@@ -97,6 +121,36 @@ final class FuzzR13Training {
         double tol;
         Map<String, Tensor> mkeep;
         Map<String, Object> okeep;
+
+        @Override
+        public Module model() {
+            return model;
+        }
+
+        @Override
+        public Optimizer opt() {
+            return opt;
+        }
+
+        @Override
+        public LRScheduler sched() {
+            return sched;
+        }
+
+        @Override
+        public List<String> pn() {
+            return pn;
+        }
+
+        @Override
+        public double tol() {
+            return tol;
+        }
+
+        @Override
+        public List<Double> event(String ev) {
+            return FuzzR13Training.event(this, ev);
+        }
     }
 
     static String run(String family, String name, DifferentialFuzzR6Test.Lines in) {
@@ -147,6 +201,15 @@ final class FuzzR13Training {
         } catch (RuntimeException e) {
             return "construction: PyTorch builds it, Ember throws " + e;
         }
+        return replay(in, r);
+    }
+
+    /**
+     * The event loop of a program whose construction lines are read: after the construction and after every event
+     * ({@code ev} line) the last category lines of each kind are compared ({@link #compareSnapshot}); an event's
+     * {@code r} line (its results) and {@code e} line (PyTorch's refusal) are checked. Null where all agree.
+     */
+    static String replay(DifferentialFuzzR6Test.Lines in, Program r) {
         Map<String, String> expected = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         String at = "construction";
@@ -170,7 +233,7 @@ final class FuzzR13Training {
             List<Double> got;
             RuntimeException thrown = null;
             try {
-                got = event(r, ev);
+                got = r.event(ev);
             } catch (RuntimeException e) {
                 thrown = e;
                 got = List.of();
@@ -197,7 +260,7 @@ final class FuzzR13Training {
                 for (int i = 1; i < rv.length; i++) {
                     double e = num(rv[i]);
                     double g = got.size() >= i ? got.get(i - 1) : Double.NaN;
-                    if (got.size() < i || !near(e, g, r.tol, Math.max(1e-3, Math.abs(e)))) {
+                    if (got.size() < i || !near(e, g, r.tol(), Math.max(1e-3, Math.abs(e)))) {
                         problems.add(at + " " + rv[0] + ": PyTorch " + rv[i] + ", Ember " + g);
                     }
                 }
@@ -387,25 +450,34 @@ final class FuzzR13Training {
             return new LBFGS(paramsOf(r, r.grp0), Double.parseDouble(o.get("lr")), Integer.parseInt(o.get("max_iter")),
                     null, 1e-7, 1e-9, Integer.parseInt(o.get("history_size")), ls.equals("None") ? null : ls);
         }
-        // the constructor's groups (Adagrad makes their state there): grp0, then grp1 with its options
+        Optimizer opt = groupedOptimizer(r.optName, paramsOf(r, r.grp0), paramsOf(r, r.grp1), r.g0, r.g1);
+        if (r.added) {
+            opt.addParamGroup(paramsOf(r, r.held), merged(r.g0, r.g2));
+        }
+        return opt;
+    }
+
+    /**
+     * The generator's make_optimizer of one or two constructor groups (Adagrad makes their state there): {@code p0}
+     * with the options {@code g0}, then {@code p1} (where not empty) with {@code g0} and {@code g1} over them.
+     */
+    static Optimizer groupedOptimizer(String optName, List<Tensor> p0, List<Tensor> p1, Map<String, Object> g0,
+                                      Map<String, Object> g1) {
         List<Map<String, Object>> specs = new ArrayList<>();
-        specs.add(Map.of("params", paramsOf(r, r.grp0)));
-        if (!r.grp1.isEmpty()) {
-            Map<String, Object> second = new LinkedHashMap<>(merged(r.g0, r.g1));
-            second.put("params", paramsOf(r, r.grp1));
+        specs.add(Map.of("params", p0));
+        if (!p1.isEmpty()) {
+            Map<String, Object> second = new LinkedHashMap<>(merged(g0, g1));
+            second.put("params", p1);
             specs.add(second);
         }
-        Optimizer opt = Optimizer.withGroups(specs, ps -> r.optName.equals("sparse_adam")
-                ? new SparseAdam(ps, (Double) r.g0.get("lr"))
-                : FuzzR6Training.optimizer(r.optName, ps, r.g0));
+        Optimizer opt = Optimizer.withGroups(specs, ps -> optName.equals("sparse_adam")
+                ? new SparseAdam(ps, (Double) g0.get("lr"))
+                : FuzzR6Training.optimizer(optName, ps, g0));
         ParamGroup first = opt.paramGroups().get(0);
-        for (Map.Entry<String, Object> e : r.g0.entrySet()) {
+        for (Map.Entry<String, Object> e : g0.entrySet()) {
             if (!e.getKey().equals("initial_accumulator_value")) {
                 first.set(e.getKey(), e.getValue());
             }
-        }
-        if (r.added) {
-            opt.addParamGroup(paramsOf(r, r.held), merged(r.g0, r.g2));
         }
         return opt;
     }
@@ -640,16 +712,16 @@ final class FuzzR13Training {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, List<Map.Entry<String, Object>>> categories(Run r) {
+    private static Map<String, List<Map.Entry<String, Object>>> categories(Program r) {
         Map<String, List<Map.Entry<String, Object>>> cats = new LinkedHashMap<>();
         List<Map.Entry<String, Object>> p = new ArrayList<>();
-        for (Map.Entry<String, Tensor> e : r.model.stateDict().entrySet()) {
+        for (Map.Entry<String, Tensor> e : r.model().stateDict().entrySet()) {
             p.add(new java.util.AbstractMap.SimpleEntry<>("p." + e.getKey(), e.getValue()));
         }
         cats.put("P", p);
         List<Map.Entry<String, Object>> g = new ArrayList<>();
-        Map<String, Tensor> named = r.model.namedParameters();
-        for (String n : r.pn) {
+        Map<String, Tensor> named = r.model().namedParameters();
+        for (String n : r.pn()) {
             Tensor t = named.get(n);
             g.add(new java.util.AbstractMap.SimpleEntry<>("g." + n, t == null ? "missing"
                     : t.isGradSparse() ? t.sparseGrad() : t.grad()));
@@ -657,7 +729,7 @@ final class FuzzR13Training {
         cats.put("G", g);
         List<Map.Entry<String, Object>> s = new ArrayList<>();
         Map<Integer, Map<String, Object>> state = new TreeMap<>(
-                (Map<Integer, Map<String, Object>>) r.opt.stateDict().get("state"));
+                (Map<Integer, Map<String, Object>>) r.opt().stateDict().get("state"));
         for (Map.Entry<Integer, Map<String, Object>> e : state.entrySet()) {
             for (Map.Entry<String, Object> x : new TreeMap<>(e.getValue()).entrySet()) {
                 String key = "s" + e.getKey() + "." + x.getKey();
@@ -675,7 +747,7 @@ final class FuzzR13Training {
         return cats;
     }
 
-    private static void compareSnapshot(String at, Run r, Map<String, String> expected, List<String> problems) {
+    private static void compareSnapshot(String at, Program r, Map<String, String> expected, List<String> problems) {
         Map<String, List<Map.Entry<String, Object>>> cats = categories(r);
         for (Map.Entry<String, List<Map.Entry<String, Object>>> c : cats.entrySet()) {
             String line = expected.get(c.getKey());
@@ -690,7 +762,7 @@ final class FuzzR13Training {
             if (!w[1].equals(got[0])) {
                 problems.add(at + ": " + c.getKey() + " structure differs from PyTorch's; Ember's: " + got[3]
                         + detail(c.getValue()));
-            } else if (!near(e, g, r.tol, Math.max(scale, 1e-30))) {
+            } else if (!near(e, g, r.tol(), Math.max(scale, 1e-30))) {
                 problems.add(at + ": " + c.getKey() + " values differ: PyTorch's checksum " + w[2] + ", Ember's "
                         + String.format("%.13g", g) + " (scale " + String.format("%.3g", scale) + ")"
                         + detail(c.getValue()));
@@ -701,16 +773,16 @@ final class FuzzR13Training {
             String[] parts = l.substring(2).split(";", -1);
             StringBuilder got = new StringBuilder();
             List<Double> gv = new ArrayList<>();
-            for (ParamGroup g : r.opt.paramGroups()) {
+            for (ParamGroup g : r.opt().paramGroups()) {
                 gv.add(g.lr());
             }
             int groups = gv.size();
             if (parts.length > 1) {
-                if (r.sched == null) {
+                if (r.sched() == null) {
                     problems.add(at + ": PyTorch has a scheduler, Ember none");
                     return;
                 }
-                for (double x : r.sched.getLastLr()) {
+                for (double x : r.sched().getLastLr()) {
                     gv.add(x);
                 }
             }

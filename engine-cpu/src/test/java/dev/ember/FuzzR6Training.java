@@ -498,6 +498,21 @@ final class FuzzR6Training {
 
     // ------------------------------------------------------------------------------------- scheduler round trips
 
+    /**
+     * nanoGPT's get_lr as a LambdaLR factor (round 45's "gptcos"): a linear warmup of 2 steps, a cosine decay to 0.1 at
+     * step 8, then 0.1.
+     */
+    static double gptcos(long e) {
+        if (e < 2) {
+            return (e + 1) / 3.0;
+        }
+        if (e > 8) {
+            return 0.1;
+        }
+        double ratio = (e - 2) / 6.0;
+        return 0.1 + 0.5 * (1.0 + Math.cos(Math.PI * ratio)) * (1.0 - 0.1);
+    }
+
     /** The lambdas of the LambdaLR/MultiplicativeLR cases, by round 5's generator's names. */
     static LongToDoubleFunction lambda(String name) {
         switch (name) {
@@ -506,6 +521,7 @@ final class FuzzR6Training {
             case "alt": return e -> e % 2 != 0 ? 0.9 : 1.05;
             case "half": return e -> 0.5;
             case "lin": return e -> 1.0 - e / 50.0;
+            case "gptcos": return FuzzR6Training::gptcos; // round 45's
             default: throw new IllegalStateException("lambda " + name);
         }
     }
