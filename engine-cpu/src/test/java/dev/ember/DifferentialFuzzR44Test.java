@@ -37,7 +37,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * data whose first rows hold a value the dtype cannot hold (PyTorch stores in order and refuses the value first,
  * Ember checked the shape first: "expected sequence of length 3 at dim 1 (got 2)"; fixed in session 62, see
  * FuzzRound44FixesTest), and randLike(COMPLEX64) of a channels-last input made row-major strides (PyTorch keeps
- * channels-last; left open).
+ * channels-last and fills the real view in memory order; fixed in session 62, see RandLikeComplexLayoutTest). Session
+ * 62's hunts: seed 443 (1,548) nothing beyond linspace; seed 444 (1,548): full((2, 0), 1e40, complex64) was taken where
+ * PyTorch refuses the number for c10::complex&lt;float&gt; (fixed with every complex64 checked conversion, see
+ * ScalarOverflowTest).
  */
 class DifferentialFuzzR44Test {
     private static final String RESOURCE = "/differentialfuzzr44/cases.txt";
