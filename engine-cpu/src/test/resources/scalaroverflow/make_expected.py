@@ -52,6 +52,10 @@ cases = [
     ("lerp_f64", lambda: torch.zeros(2, dtype=torch.float64).lerp(torch.zeros(2, dtype=torch.float64), 1e40)),
     ("lerp_bf16", lambda: torch.zeros(2, dtype=torch.bfloat16).lerp(torch.ones(2, dtype=torch.bfloat16), 1e5)),
     ("pow", lambda: z().pow(1e40)),
+    ("linspace_c64", lambda: torch.linspace(0, 1e40, 3, dtype=C)),
+    ("logspace_c64_one", lambda: torch.logspace(50, 50, 1, dtype=C)),
+    ("logspace_c64_two", lambda: torch.logspace(0, 50, 2, dtype=C)),
+    ("logspace_c128_one", lambda: torch.logspace(50, 50, 1, dtype=torch.complex128)),
 ]
 
 for name, fn in cases:

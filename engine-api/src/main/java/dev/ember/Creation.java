@@ -851,9 +851,9 @@ final class Creation {
         if ((dtype == DType.FLOAT32 || dtype == DType.COMPLEX64) && steps > 0) {
             // Scalar::to<float>() / to<c10::complex<float>>(), checked: the start, then the end (one step is
             // fill_(start), which converts the start only)
-            checkFloatFits(start, dtype);
+            ArithmeticOps.checkScalarFits(start, dtype);
             if (steps > 1) {
-                checkFloatFits(end, dtype);
+                ArithmeticOps.checkScalarFits(end, dtype);
             }
         }
         if (dtype.isReducedFloatingPoint() && steps > 0) {
@@ -877,14 +877,6 @@ final class Creation {
             }
         }
         return fromFlat(v, new int[] {steps}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
-    }
-
-    /** A finite number past float32's range refused as PyTorch's checked conversion to float or complex64 refuses it. */
-    private static void checkFloatFits(double v, DType dtype) {
-        if (!Double.isInfinite(v) && (v > Float.MAX_VALUE || v < -Float.MAX_VALUE)) {
-            throw new IllegalArgumentException("value cannot be converted to type "
-                    + (dtype == DType.COMPLEX64 ? "c10::complex<float>" : "float") + " without overflow");
-        }
     }
 
     /**
@@ -989,7 +981,7 @@ final class Creation {
         // a complex type steps in its own (floating) arithmetic: the numbers are not truncated as for an integer type
         boolean floating = dtype.isFloatingPoint() || dtype.isComplex();
         boolean narrow = dtype == DType.FLOAT32 || dtype.isReducedFloatingPoint();
-        if (steps == 1 && dtype.isFloatingPoint()) {
+        if (steps == 1 && (dtype.isFloatingPoint() || dtype == DType.COMPLEX64)) {
             ArithmeticOps.checkScalarFits(Math.pow(base, start), dtype); // fill_'s Scalar::to<scalar_t>()
         } else if (steps > 1 && narrow) {
             ArithmeticOps.checkScalarFits(start, dtype); // start.to<scalar_t>(), end.to<scalar_t>()

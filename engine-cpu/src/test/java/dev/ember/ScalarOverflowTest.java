@@ -19,9 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * A Java number that an op converts to a complex64 (or float32) computation type with c10's checked conversion
  * ({@code Scalar::to<c10::complex<float>>()}), against PyTorch's outcome in {@code scalaroverflow/expected.txt}
  * ({@code make_expected.py}): full / fill_ / full_like / new_full / where / masked_fill / index_fill / scatter /
- * fill_diagonal_, add / sub's alpha, addcmul / addcdiv's value and lerp's weight refuse a finite number past float's
- * range with PyTorch's message naming {@code c10::complex<float>}; complex128, an infinity, a number operand of add and
- * pow's exponent are taken. Ember took them, or named the parts' {@code float} (found by fuzz round 44's seed 444:
+ * fill_diagonal_, linspace's ends, one-step logspace's value, add / sub's alpha, addcmul / addcdiv's value and lerp's
+ * weight refuse a finite number past float's range with PyTorch's message naming {@code c10::complex<float>};
+ * complex128, an infinity, a number operand of add, pow's exponent and logspace's ends of two or more steps are taken. Ember took them, or named the parts' {@code float} (found by fuzz round 44's seed 444:
  * {@code full((2, 0), 1e40, complex64)}). A refused in-place op leaves its tensor as it was.
  */
 class ScalarOverflowTest {
@@ -101,6 +101,10 @@ class ScalarOverflowTest {
         cases.put("lerp_f64", s -> Tensor.zeros(DType.FLOAT64, 2).lerp(Tensor.zeros(DType.FLOAT64, 2), 1e40));
         cases.put("lerp_bf16", s -> Tensor.zeros(DType.BFLOAT16, 2).lerp(Tensor.ones(DType.BFLOAT16, 2), 1e5));
         cases.put("pow", s -> z().pow(1e40));
+        cases.put("linspace_c64", s -> Tensor.linspace(0, 1e40, 3, C));
+        cases.put("logspace_c64_one", s -> Tensor.logspace(50, 50, 1, 10.0, C));
+        cases.put("logspace_c64_two", s -> Tensor.logspace(0, 50, 2, 10.0, C));
+        cases.put("logspace_c128_one", s -> Tensor.logspace(50, 50, 1, 10.0, DType.COMPLEX128));
 
         Map<String, String> want = expected();
         assertEquals(want.keySet(), cases.keySet());
