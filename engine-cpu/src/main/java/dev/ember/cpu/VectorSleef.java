@@ -140,7 +140,10 @@ final class VectorSleef {
      * each) stay in a 32 KiB L1 data cache between the two passes.
      */
     static final int TANH_BLOCK = 512;
-    /** {@link #tanhTwoPass}'s scratch rows, one pair a thread (gelu's tanh form calls it once a 1024-float block). */
+    /**
+     * {@link #tanhTwoPass}'s and {@link #eluTwoPass}'s scratch rows, one pair a thread (gelu's tanh form calls tanh once a
+     * 1024-float block; neither pass calls the other).
+     */
     private static final ThreadLocal<float[]> TANH_SCRATCH = ThreadLocal.withInitial(() -> new float[2 * TANH_BLOCK]);
 
     /**
@@ -166,7 +169,7 @@ final class VectorSleef {
         float[] s = TANH_SCRATCH.get();
         for (int b = 0; b < bound; b += TANH_BLOCK) {
             int m = Math.min(TANH_BLOCK, bound - b);
-            tanhExpPass(x, xo + b, s, m);
+            expk2Pass(x, xo + b, true, 1f, s, m);
             tanhQuotientPass(x, xo + b, s, o, oo + b, m);
         }
         for (int i = bound; i < n; i++) {
@@ -175,14 +178,18 @@ final class VectorSleef {
     }
 
     /**
-     * {@link #tanhTwoPass}'s first pass over {@code m} elements (a multiple of the vector length, at most
-     * {@link #TANH_BLOCK}): {@code dx} into {@code s[i]}, {@code dy} into {@code s[TANH_BLOCK + i]}.
+     * The first pass of {@link #tanhTwoPass} and {@link #eluTwoPass} over {@code m} elements (a multiple of the vector
+     * length, at most {@link #TANH_BLOCK}): Sleef's {@code expk2f((y, 0))}, e^y as a double-float, for {@code y = |x|}
+     * (abs, tanh's) or {@code y = x * mul} (elu's {@code x * is}), {@code dx} into {@code s[i]}, {@code dy} into
+     * {@code s[TANH_BLOCK + i]}; each lane the operations of tanh's and elu's one loops in order. The choice is a
+     * loop-invariant test that C2 takes out of the loop (a mask and a product by one in its place cost tanh about 3%,
+     * session 62).
      */
-    private static void tanhExpPass(float[] x, int xo, float[] s, int m) {
+    private static void expk2Pass(float[] x, int xo, boolean abs, float mul, float[] s, int m) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < m; i += S.length()) {
             FloatVector xv = FloatVector.fromArray(S, x, xo + i);
-            FloatVector y = xv.abs();
+            FloatVector y = abs ? xv.abs() : xv.mul(mul);
             FloatVector t = y.mul(SleefFloat.R_LN2).add(SleefFloat.RINT);
             FloatVector qf = t.sub(SleefFloat.RINT);
             IntVector q = t.reinterpretAsInts().sub(SleefFloat.RINT_BITS);
@@ -507,21 +514,119 @@ final class VectorSleef {
     /**
      * PyTorch 2.x's vectorized float elu forward ({@code get_vectorized_elu_elementwise_func}, ATen's Elu.h) over
      * {@code x[xo:xo+n]}: {@code x >= 0 ? x * scale : expm1(x * is) * nc} with Sleef's expm1, the caller passing the
-     * vector part of a run ({@link SleefFloat#vectorPart}); o may be x at the same offset. One pass: each lane's
-     * product {@code x * is} goes through {@link #expm1(float[], int, float[], int, int)}'s operations (written out
-     * again here), then the choice; the tail by {@link SleefFloat#elu}. Session 58's three passes over a scratch block
-     * (the products, expm1 in place, the choice) cost about 0.6 ns an element more at one thread (memory traffic not
-     * overlapped with the arithmetic; session 60) and stay, with session 58's lanes, behind
-     * {@link SleefFloat#EXPM1_NEG_PROPERTY} ({@link #eluForwardNegated}). The bytecode is kept over C2's
-     * {@code FreqInlineSize} (VectorHelpersInlineTest pins it) so that C2 compiles it as a root of its own: inlined at
-     * the end of elu's deep call chain its vectors would be boxed (see
-     * {@link VectorEluLoops#leakyRelu(float[], int, float[], int, float, float[], int, int)}).
+     * vector part of a run ({@link SleefFloat#vectorPart}); o may be x at the same offset. From {@code 2 * TANH_BLOCK}
+     * elements on, two passes a block ({@link #eluTwoPass}, session 62), below that (and under
+     * {@code -Dember.cpu.elu.onePass=true}, read per call) one loop ({@link #eluOneLoop}); the same bits. Session 58's
+     * three passes stay behind {@link SleefFloat#EXPM1_NEG_PROPERTY} ({@link #eluForwardNegated}).
      */
     static void eluForward(float[] x, int xo, float nc, float scale, float is, float[] o, int oo, int n) {
         if (Boolean.getBoolean(SleefFloat.EXPM1_NEG_PROPERTY)) {
             eluForwardNegated(x, xo, nc, scale, is, o, oo, n);
             return;
         }
+        if (n >= 2 * TANH_BLOCK && !eluOnePass()) {
+            eluTwoPass(x, xo, nc, scale, is, o, oo, n);
+        } else {
+            eluOneLoop(x, xo, nc, scale, is, o, oo, n);
+        }
+    }
+
+    /**
+     * {@code -Dember.cpu.elu.onePass=true} (read per call, for before/after timings): {@link #eluForward} takes its one
+     * loop at every length instead of {@link #eluTwoPass} from {@code 2 * TANH_BLOCK} elements.
+     *
+     * @return whether the one loop runs at every length
+     */
+    static boolean eluOnePass() {
+        return Boolean.getBoolean("ember.cpu.elu.onePass");
+    }
+
+    /**
+     * {@link #eluForward}'s vectors in two passes over each block of {@link #TANH_BLOCK} elements (session 62), as
+     * {@link #tanhTwoPass}: {@link #expk2Pass} (e^(x * is) as a double-float into the scratch rows), then
+     * {@link #eluFinishPass} (expm1's {@code d + -1}, its special cases, the choice); each lane the same operations on
+     * the same operands as {@link #eluOneLoop}, so the same bits. The one loop's iteration kept about 40 spilled
+     * vectors between its first compares and its blends; the two shorter loops spill less and overlap more. The tail
+     * ({@code n} mod the vector length) takes the scalar form as in {@link #eluOneLoop}; o may be x at the same
+     * offset (each block's input is read by both passes before the second writes it).
+     */
+    static void eluTwoPass(float[] x, int xo, float nc, float scale, float is, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        float[] s = TANH_SCRATCH.get();
+        for (int b = 0; b < bound; b += TANH_BLOCK) {
+            int m = Math.min(TANH_BLOCK, bound - b);
+            expk2Pass(x, xo + b, false, is, s, m);
+            eluFinishPass(x, xo + b, s, nc, scale, is, o, oo + b, m);
+        }
+        for (int i = bound; i < n; i++) {
+            o[oo + i] = SleefFloat.elu(x[xo + i], nc, scale, is);
+        }
+    }
+
+    /**
+     * {@link #eluTwoPass}'s second pass over {@code m} elements (a multiple of the vector length): from
+     * {@link #expk2Pass}'s {@code dx, dy} on, {@link #eluOneLoop}'s operations, two vectors a step where two fit (which
+     * also keeps the method over C2's {@code FreqInlineSize}, a compile root of its own: see
+     * VectorHelpersInlineTest).
+     */
+    private static void eluFinishPass(float[] x, int xo, float[] s, float nc, float scale, float is, float[] o,
+                                      int oo, int m) {
+        int step = S.length();
+        int bound2 = m - m % (2 * step);
+        int i = 0;
+        for (; i < bound2; i += 2 * step) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a = xv.mul(is);
+            FloatVector dx = FloatVector.fromArray(S, s, i);
+            FloatVector sum = dx.sub(1f);
+            FloatVector v = sum.sub(dx);
+            FloatVector lo = dx.sub(sum.sub(v)).add(FloatVector.broadcast(S, -1f).sub(v))
+                    .add(FloatVector.fromArray(S, s, TANH_BLOCK + i));
+            FloatVector out = sum.add(lo)
+                    .blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, SleefFloat.EXPM1_HIGH))
+                    .blend(-1f, a.compare(VectorOperators.LT, SleefFloat.EXPM1_LOW));
+            out = out.blend(a, a.reinterpretAsInts().compare(VectorOperators.EQ, 0x80000000).cast(S));
+            out.mul(nc).blend(xv.mul(scale), xv.compare(VectorOperators.GE, 0f)).intoArray(o, oo + i);
+            FloatVector xw = FloatVector.fromArray(S, x, xo + i + step);
+            FloatVector c = xw.mul(is);
+            FloatVector ex = FloatVector.fromArray(S, s, i + step);
+            FloatVector sumw = ex.sub(1f);
+            FloatVector w = sumw.sub(ex);
+            FloatVector low = ex.sub(sumw.sub(w)).add(FloatVector.broadcast(S, -1f).sub(w))
+                    .add(FloatVector.fromArray(S, s, TANH_BLOCK + i + step));
+            FloatVector outw = sumw.add(low)
+                    .blend(Float.POSITIVE_INFINITY, c.compare(VectorOperators.GT, SleefFloat.EXPM1_HIGH))
+                    .blend(-1f, c.compare(VectorOperators.LT, SleefFloat.EXPM1_LOW));
+            outw = outw.blend(c, c.reinterpretAsInts().compare(VectorOperators.EQ, 0x80000000).cast(S));
+            outw.mul(nc).blend(xw.mul(scale), xw.compare(VectorOperators.GE, 0f)).intoArray(o, oo + i + step);
+        }
+        for (; i < m; i += step) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a = xv.mul(is);
+            FloatVector dx = FloatVector.fromArray(S, s, i);
+            FloatVector sum = dx.sub(1f);
+            FloatVector v = sum.sub(dx);
+            FloatVector lo = dx.sub(sum.sub(v)).add(FloatVector.broadcast(S, -1f).sub(v))
+                    .add(FloatVector.fromArray(S, s, TANH_BLOCK + i));
+            FloatVector out = sum.add(lo)
+                    .blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, SleefFloat.EXPM1_HIGH))
+                    .blend(-1f, a.compare(VectorOperators.LT, SleefFloat.EXPM1_LOW));
+            out = out.blend(a, a.reinterpretAsInts().compare(VectorOperators.EQ, 0x80000000).cast(S));
+            out.mul(nc).blend(xv.mul(scale), xv.compare(VectorOperators.GE, 0f)).intoArray(o, oo + i);
+        }
+    }
+
+    /**
+     * {@link #eluForward}'s one loop (the only form before session 62), in a method of its own as tanh's
+     * ({@link #tanhOneLoop}): each lane's product {@code x * is} goes through
+     * {@link #expm1(float[], int, float[], int, int)}'s operations (written out again here), then the choice; the tail
+     * by {@link SleefFloat#elu}. Session 58's three passes over a scratch block (the products, expm1 in place, the
+     * choice) cost about 0.6 ns an element more at one thread (memory traffic not overlapped with the arithmetic;
+     * session 60). The bytecode is kept over C2's {@code FreqInlineSize} (VectorHelpersInlineTest pins it) so that C2
+     * compiles it as a root of its own: inlined at the end of elu's deep call chain its vectors would be boxed (see
+     * {@link VectorEluLoops#leakyRelu(float[], int, float[], int, float, float[], int, int)}).
+     */
+    private static void eluOneLoop(float[] x, int xo, float nc, float scale, float is, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);
