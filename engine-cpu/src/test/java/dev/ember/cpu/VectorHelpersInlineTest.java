@@ -30,7 +30,7 @@ class VectorHelpersInlineTest {
     private static final String[] VECTOR_CLASSES =
             {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles", "VectorFft", "VectorInt8Dots",
                 "VectorTranspose", "VectorRequantize", "VectorNormalFill", "VectorSleef", "VectorSleefPow", "VectorLibm",
-                "VectorMt19937", "VectorEluLoops", "VectorOneDnnGelu", "VectorGeluErf"};
+                "VectorMt19937", "VectorEluLoops", "VectorOneDnnGelu", "VectorGeluErf", "VectorSoftmaxRows"};
 
     /** A method's name, descriptor and bytecode length. */
     private record Method(String name, String descriptor, int codeLength) {
@@ -123,6 +123,17 @@ class VectorHelpersInlineTest {
             }
         }
         assertEquals(3, found);
+        // session 62: softmax's blocks of short rows (Sleef's exp inlined in two loops, reached from the op through
+        // the loops' interface and a parallel task)
+        found = 0;
+        for (Method m : methods("VectorSoftmaxRows")) {
+            if (m.name.equals("rows")) {
+                found++;
+                assertTrue(m.codeLength > FREQ_INLINE_SIZE, "VectorSoftmaxRows.rows" + m.descriptor + " has "
+                        + m.codeLength + " bytes of bytecode: C2 may inline it into a deep call chain");
+            }
+        }
+        assertEquals(1, found);
     }
 
     /**
