@@ -53,55 +53,16 @@ final class VectorSoftmaxRows {
     static void rows(float[] x, int xo, float[] o, int oo, int n, int rows, boolean log, float[] scratch) {
         int bound = n & -8;
         int tail = n - bound;
-        FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        FloatVector negZero = FloatVector.broadcast(S, -0f);
         for (int r0 = 0; r0 < rows; r0 += BLOCK) {
             int b = Math.min(BLOCK, rows - r0);
-            for (int k = 0; k < b; k++) {
-                int xr = xo + (r0 + k) * n;
-                int or = oo + (r0 + k) * n;
-                // Java's max over the row (associative and commutative: any grouping), then PyTorch's from it; four
-                // accumulators, as the loops' extreme (Java's max is a chain of instructions on x86)
-                FloatVector m0 = negInf;
-                FloatVector m1 = negInf;
-                FloatVector m2 = negInf;
-                FloatVector m3 = negInf;
-                int i = 0;
-                for (; i + 32 <= bound; i += 32) {
-                    m0 = m0.max(FloatVector.fromArray(S, x, xr + i));
-                    m1 = m1.max(FloatVector.fromArray(S, x, xr + i + 8));
-                    m2 = m2.max(FloatVector.fromArray(S, x, xr + i + 16));
-                    m3 = m3.max(FloatVector.fromArray(S, x, xr + i + 24));
-                }
-                for (; i < bound; i += 8) {
-                    m0 = m0.max(FloatVector.fromArray(S, x, xr + i));
-                }
-                float javaMax = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
-                for (i = bound; i < n; i++) {
-                    javaMax = Math.max(javaMax, x[xr + i]);
-                }
-                float max = VectorSleef.rowMax(javaMax, x, xr, n, scratch);
-                // e = exp(x - max) over the whole vectors, summed in eight lanes (and written, for softmax)
-                FloatVector mv = FloatVector.broadcast(S, max);
-                FloatVector acc = negZero;
-                for (i = 0; i < bound; i += 8) {
-                    FloatVector e = VectorSleef.exp(FloatVector.fromArray(S, x, xr + i).sub(mv));
-                    if (!log) {
-                        e.intoArray(o, or + i);
-                    }
-                    acc = acc.add(e);
-                }
-                acc.intoArray(scratch, LANES_AT + 8 * k);
-                scratch[MAX_AT + k] = max;
-                for (int j = 0; j < tail; j++) {
-                    scratch[TAIL_AT + k * tail + j] = x[xr + bound + j] - max;
-                }
-            }
+            int xb = xo + r0 * n;
+            int ob = oo + r0 * n;
+            blockSums(x, xb, o, ob, n, b, scratch);
             if (tail > 0) {
                 // the block's tails in one pass of Sleef's exp, then into their lanes in the row kernel's order
                 VectorSleef.exp(scratch, TAIL_AT, scratch, TAIL_AT, b * tail);
                 for (int k = 0; k < b; k++) {
-                    int or = oo + (r0 + k) * n + bound;
+                    int or = ob + k * n + bound;
                     for (int j = 0; j < tail; j++) {
                         float e = scratch[TAIL_AT + k * tail + j];
                         if (!log) {
@@ -119,24 +80,23 @@ final class VectorSoftmaxRows {
             }
             if (log) {
                 VectorSleef.log(scratch, SUM_AT, scratch, SUM_AT, b);
-                for (int k = 0; k < b; k++) {
-                    int xr = xo + (r0 + k) * n;
-                    int or = oo + (r0 + k) * n;
+            }
+            // the rows: log-softmax (x - max) - log(sum), softmax e * (1 / sum)
+            for (int k = 0; k < b; k++) {
+                int xr = xb + k * n;
+                int or = ob + k * n;
+                int i = 0;
+                if (log) {
                     float max = scratch[MAX_AT + k];
                     float logSum = scratch[SUM_AT + k];
-                    int i = 0;
                     for (; i < bound; i += 8) {
                         FloatVector.fromArray(S, x, xr + i).sub(max).sub(logSum).intoArray(o, or + i);
                     }
                     for (; i < n; i++) {
                         o[or + i] = x[xr + i] - max - logSum;
                     }
-                }
-            } else {
-                for (int k = 0; k < b; k++) {
-                    int or = oo + (r0 + k) * n;
+                } else {
                     float inv = 1f / scratch[SUM_AT + k];
-                    int i = 0;
                     for (; i < bound; i += 8) {
                         FloatVector.fromArray(S, o, or + i).mul(inv).intoArray(o, or + i);
                     }
@@ -144,6 +104,59 @@ final class VectorSoftmaxRows {
                         o[or + i] *= inv;
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * For each of the {@code b} rows at {@code x[xo:]}: its maximum as the row kernel finds it (into the scratch), the
+     * exps of its whole vectors summed in eight lanes (into the scratch) and written to o, and its elements past
+     * them as {@code x - max} (into the scratch). A compile root of its own (over C2's inlining limit): inlined with
+     * the rest of {@link #rows}, its vector code took C2 past its node cutoff, which left Sleef's exp a call with its
+     * vectors boxed (6 MB allocated a call of log_softmax over 16384 rows of 64).
+     */
+    private static void blockSums(float[] x, int xo, float[] o, int oo, int n, int b, float[] scratch) {
+        int bound = n & -8;
+        int tail = n - bound;
+        FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int k = 0; k < b; k++) {
+            int xr = xo + k * n;
+            int or = oo + k * n;
+            // Java's max over the row (associative and commutative: any grouping), then PyTorch's from it; four
+            // accumulators, as the loops' extreme (Java's max is a chain of instructions on x86)
+            FloatVector m0 = negInf;
+            FloatVector m1 = negInf;
+            FloatVector m2 = negInf;
+            FloatVector m3 = negInf;
+            int i = 0;
+            for (; i + 32 <= bound; i += 32) {
+                m0 = m0.max(FloatVector.fromArray(S, x, xr + i));
+                m1 = m1.max(FloatVector.fromArray(S, x, xr + i + 8));
+                m2 = m2.max(FloatVector.fromArray(S, x, xr + i + 16));
+                m3 = m3.max(FloatVector.fromArray(S, x, xr + i + 24));
+            }
+            for (; i < bound; i += 8) {
+                m0 = m0.max(FloatVector.fromArray(S, x, xr + i));
+            }
+            float javaMax = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
+            for (i = bound; i < n; i++) {
+                javaMax = Math.max(javaMax, x[xr + i]);
+            }
+            float max = VectorSleef.rowMax(javaMax, x, xr, n, scratch);
+            // e = exp(x - max) over the whole vectors, summed in eight lanes and written (softmax scales them in
+            // place; log-softmax writes its row over them): a branch on log here, with e live across it, made C2 box
+            // the vectors once both ways had run (6 MB allocated a call of log_softmax over 16384 rows of 64)
+            FloatVector mv = FloatVector.broadcast(S, max);
+            FloatVector acc = FloatVector.broadcast(S, -0f);
+            for (i = 0; i < bound; i += 8) {
+                FloatVector e = VectorSleef.exp(FloatVector.fromArray(S, x, xr + i).sub(mv));
+                e.intoArray(o, or + i);
+                acc = acc.add(e);
+            }
+            acc.intoArray(scratch, LANES_AT + 8 * k);
+            scratch[MAX_AT + k] = max;
+            for (int j = 0; j < tail; j++) {
+                scratch[TAIL_AT + k * tail + j] = x[xr + bound + j] - max;
             }
         }
     }
