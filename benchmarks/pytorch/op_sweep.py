@@ -117,6 +117,8 @@ def rows():
     demb = randn(16, 128, 256)
     dab = randn(128, 128, 128)
     x2 = x.reshape(2048, 512)
+    # short rows (attention over 64 keys, a small vocabulary): x's values as 16384 rows of 64, no new draws
+    x64 = x.reshape(16384, 64)
     # index_add with alpha's inputs from a generator of their own (the rows above keep their draws)
     g2 = torch.Generator().manual_seed(1)
     idx100k = torch.randint(0, 100000, (100000,), generator=g2)
@@ -206,6 +208,7 @@ def rows():
         ("softmax(-1) fwd+bwd", fb(lambda: attg.softmax(-1), datt, attg)),
         ("softmax(1) [16,128,512]", lambda: x.softmax(1)),
         ("log_softmax(-1) [16,128,512]", lambda: x.log_softmax(-1)),
+        ("log_softmax(-1) [16384,64]", lambda: x64.log_softmax(-1)),
         ("log_softmax(1) [16,128,512]", lambda: x.log_softmax(1)),
         ("softmax(1) fwd+bwd", fb(lambda: xg.softmax(1), dx, xg)),
         ("log_softmax(1) fwd+bwd", fb(lambda: xg.log_softmax(1), dx, xg)),

@@ -392,6 +392,8 @@ public final class OpSweep {
         Tensor demb = Tensor.randn(g, f32, 16, 128, 256);
         Tensor dab = Tensor.randn(g, f32, 128, 128, 128);
         Tensor x2 = x.reshape(2048, 512);
+        // short rows (attention over 64 keys, a small vocabulary): x's values as 16384 rows of 64, no new draws
+        Tensor x64 = x.reshape(16384, 64);
         // index_add with alpha's inputs from a generator of their own (the rows above keep their draws)
         Generator g2 = new Generator(1, Generator.Algorithm.MT19937);
         Tensor idx100k = Tensor.randint(g2, 0, 100000, 100000);
@@ -479,6 +481,7 @@ public final class OpSweep {
         r.add(new Row("softmax(-1) fwd+bwd", fb(() -> attg.softmax(-1), datt, attg)));
         r.add(new Row("softmax(1) [16,128,512]", () -> x.softmax(1)));
         r.add(new Row("log_softmax(-1) [16,128,512]", () -> x.logSoftmax(-1)));
+        r.add(new Row("log_softmax(-1) [16384,64]", () -> x64.logSoftmax(-1)));
         r.add(new Row("log_softmax(1) [16,128,512]", () -> x.logSoftmax(1)));
         r.add(new Row("softmax(1) fwd+bwd", fb(() -> xg.softmax(1), dx, xg)));
         r.add(new Row("log_softmax(1) fwd+bwd", fb(() -> xg.logSoftmax(1), dx, xg)));

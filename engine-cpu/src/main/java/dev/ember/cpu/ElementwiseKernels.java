@@ -1936,6 +1936,19 @@ final class ElementwiseKernels {
         /** Softmax or log-softmax of one row, PyTorch's last-dimension bits: see {@link VectorSleef#softmaxRow}. */
         void softmaxRow(float[] x, int xo, float[] o, int oo, int n, boolean log, float[] lanes);
 
+        /**
+         * Whether {@link #softmaxRows} takes rows of {@code n} (short rows, eight float lanes): see
+         * {@link VectorSoftmaxRows#fits}.
+         */
+        boolean softmaxRowsFit(int n);
+
+        /**
+         * Softmax or log-softmax of {@code rows} contiguous rows of {@code n} ({@link #softmaxRowsFit}) from
+         * {@code x[xo:]} into {@code o[oo:]}, {@link #softmaxRow}'s bits, a block of rows at a time; {@code scratch}
+         * holds at least 256 floats: see {@link VectorSoftmaxRows#rows}.
+         */
+        void softmaxRows(float[] x, int xo, float[] o, int oo, int n, int rows, boolean log, float[] scratch);
+
         /** Softmax's or log-softmax's gradient over one row, PyTorch's bits: see {@link VectorSleef#softmaxBackwardRow}. */
         void softmaxBackwardRow(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, boolean log,
                                 float[] lanes);

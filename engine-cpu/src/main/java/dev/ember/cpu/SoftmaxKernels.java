@@ -90,6 +90,13 @@ final class SoftmaxKernels {
         }
         boolean lastDim = innerCount == 1 && !exact;
         boolean xRows = lastDim && xl.isContiguous(); // row r at offset + r n, without rowStart's divisions
+        if (xRows && LOOPS.softmaxRowsFit(n) && !Boolean.getBoolean(ROW_AT_A_TIME_PROPERTY)) {
+            // short rows, a block at a time (VectorSoftmaxRows): the same bits with less fixed cost per row
+            int xo = xl.offset();
+            CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, 10L * n), (task, from, to) ->
+                    LOOPS.softmaxRows(a, xo + from * n, o, from * n, n, to - from, log, new float[256]));
+            return;
+        }
         // exp costs about ten elementwise passes: count it so
         CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, 10L * n), (task, from, to) -> {
             float[] in = xStride == 1 ? null : new float[n];
@@ -237,6 +244,13 @@ final class SoftmaxKernels {
         columnTasks(outer, n, inner, chunk(n), (base, j0, j1, scratch) ->
                 LOOPS.softmaxBackwardChunk(ga, go + base, ya, yo + base, o, base, n, innerCount, j0, j1, log, scratch));
     }
+
+    /**
+     * The system property that keeps the row kernel ({@link FloatLoops#softmaxRow}) a row at a time for short
+     * contiguous rows over the last dimension, in place of {@link FloatLoops#softmaxRows}'s blocks of rows (the same
+     * bits; read at each call, for before/after measurements).
+     */
+    static final String ROW_AT_A_TIME_PROPERTY = "ember.softmax.rowAtATime";
 
     /**
      * The system property that restores the column-at-a-time loops over a dimension other than the last (a vector of

@@ -3029,6 +3029,16 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public boolean softmaxRowsFit(int n) {
+        return VectorSoftmaxRows.fits(n);
+    }
+
+    @Override
+    public void softmaxRows(float[] x, int xo, float[] o, int oo, int n, int rows, boolean log, float[] scratch) {
+        VectorSoftmaxRows.rows(x, xo, o, oo, n, rows, log, scratch);
+    }
+
+    @Override
     public void softmaxBackwardRow(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, boolean log,
                                    float[] lanes) {
         float sum = VectorSleef.backwardSum(g, go, y, yo, n, log, lanes);

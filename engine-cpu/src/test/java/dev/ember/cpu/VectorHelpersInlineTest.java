@@ -30,7 +30,7 @@ class VectorHelpersInlineTest {
     private static final String[] VECTOR_CLASSES =
             {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles", "VectorFft", "VectorInt8Dots",
                 "VectorTranspose", "VectorRequantize", "VectorNormalFill", "VectorSleef", "VectorSleefPow", "VectorLibm",
-                "VectorMt19937", "VectorEluLoops", "VectorOneDnnGelu", "VectorGeluErf"};
+                "VectorMt19937", "VectorEluLoops", "VectorOneDnnGelu", "VectorGeluErf", "VectorSoftmaxRows"};
 
     /** A method's name, descriptor and bytecode length. */
     private record Method(String name, String descriptor, int codeLength) {
@@ -125,6 +125,18 @@ class VectorHelpersInlineTest {
             }
         }
         assertEquals(3, found);
+        // session 62: softmax's blocks of short rows, reached from the op through the loops' interface and a parallel
+        // task; the max and exp-sum pass is a root of its own (inlined into rows, C2 passed its node cutoff and the
+        // vectors were boxed)
+        found = 0;
+        for (Method m : methods("VectorSoftmaxRows")) {
+            if (m.name.equals("rows") || m.name.equals("blockSums")) {
+                found++;
+                assertTrue(m.codeLength > FREQ_INLINE_SIZE, "VectorSoftmaxRows." + m.name + m.descriptor + " has "
+                        + m.codeLength + " bytes of bytecode: C2 may inline it into a deep call chain");
+            }
+        }
+        assertEquals(2, found);
     }
 
     /**
