@@ -40,9 +40,16 @@ def fused():
     return os.environ.get("ATEN_CPU_CAPABILITY", "avx2").strip().lower() != "default"
 
 
+def _exact_zero(a, b, c):
+    """a * b + c whose exact value is zero, with IEEE's sign (a Fraction has no -0): the sum of two zeros keeps their
+    sign when they share it (linspace(-0.0, -1.0, n)[0] is -0.0), else, and for a cancellation of nonzero terms, +0.0."""
+    return a * b + c if (a == 0 or b == 0) and c == 0 else 0.0
+
+
 def _fma64(a, b, c):
     """a * b + c rounded once to double."""
-    return float(Fraction(a) * Fraction(b) + Fraction(c))
+    r = Fraction(a) * Fraction(b) + Fraction(c)
+    return float(r) if r != 0 else _exact_zero(a, b, c)
 
 
 def _round32(x):
@@ -75,11 +82,13 @@ def _f32(s, e, st, i, steps, half, fma):
     fma = fma and _finite(s, e, st)
     if i < half:
         if fma:
-            return _round32(Fraction(st) * Fraction(float(f(i))) + Fraction(s))
+            r = Fraction(st) * Fraction(float(f(i))) + Fraction(s)
+            return _round32(r) if r != 0 else _exact_zero(st, float(i), s)
         return float(f(f(s) + f(f(st) * f(i))))
     k = float(f(steps - i - 1))
     if fma:
-        return _round32(Fraction(e) - Fraction(st) * Fraction(k))
+        r = Fraction(e) - Fraction(st) * Fraction(k)
+        return _round32(r) if r != 0 else _exact_zero(-st, k, e)
     return float(f(f(e) - f(f(st) * f(k))))
 
 

@@ -251,9 +251,23 @@ def _():
     return [], kw, fn, {"tol": 0, "dd": dd()}
 
 
+def exact_zero(a, b, c):
+    """a * b + c whose exact value is zero, with IEEE's sign (a Fraction has no -0): the sum of two zeros keeps their
+    sign when they share it (linspace(-0.0, -1.0, n)[0] is -0.0: -0.0 + (-1/(n-1)) * 0), else, and for a cancellation
+    of nonzero terms, +0.0."""
+    return a * b + c if (a == 0 or b == 0) and c == 0 else 0.0
+
+
 def fma64(a, b, c):
     """a * b + c rounded once to double (GCC contracts the kernel's scalar expressions on FMA builds)."""
-    return float(Fraction(a) * Fraction(b) + Fraction(c))
+    r = Fraction(a) * Fraction(b) + Fraction(c)
+    return float(r) if r != 0 else exact_zero(a, b, c)
+
+
+def fma32(a, b, c):
+    """a * b + c rounded once to float32 (the float kernel's contracted expressions), as a Python float."""
+    r = Fraction(a) * Fraction(b) + Fraction(c)
+    return round32(r) if r != 0 else exact_zero(a, b, c)
 
 
 def round32(x):
@@ -299,8 +313,7 @@ def linspace_2x(start, end, steps, dt):
     if dt == F32:
         s, e = ends
         st = float(np.float32(np.float32(e) - np.float32(s)) / np.float32(steps - 1))
-        v = [round32(Fraction(st) * i + Fraction(s)) if i < half else round32(Fraction(e) - Fraction(st) * (steps - i - 1))
-             for i in range(steps)]
+        v = [fma32(st, i, s) if i < half else fma32(-st, steps - i - 1, e) for i in range(steps)]
         return torch.tensor(v, dtype=F32)
     # float16 / bfloat16: c10's operators compute in float and round each result; step * idx converts idx to the type
     s, e = ends
