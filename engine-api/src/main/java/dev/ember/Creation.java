@@ -545,11 +545,6 @@ final class Creation {
                 return nonzero.any(-1);
             }
         }
-        if (dtype != null && !dtype.isComplex()) {
-            // the messages of Python's int() / float() conversions of a complex number, which torch.tensor calls
-            throw new IllegalArgumentException(dtype.isFloatingPoint() ? "must be real number, not complex"
-                    : "'complex' object cannot be interpreted as an integer");
-        }
         List<Integer> shapeList = new ArrayList<>();
         for (Object probe = data; lengthOf(probe) >= 0; probe = elementAt(probe, 0)) {
             shapeList.add(lengthOf(probe));
@@ -558,6 +553,14 @@ final class Creation {
             }
         }
         int[] shape = shapeList.stream().mapToInt(Integer::intValue).toArray();
+        if (dtype != null && !dtype.isComplex()) {
+            // PyTorch's recursive_store converts each number in order: the rows' lengths and the real numbers before
+            // the first complex one are checked first (torch.tensor([[2.7], [inf], [0.5+1j]], dtype=int8) is the
+            // overflow), then the messages of Python's int() / float() conversions of a complex number
+            storeUntilComplex(data, shape, 0, dtype);
+            throw new IllegalArgumentException(dtype.isFloatingPoint() ? "must be real number, not complex"
+                    : "'complex' object cannot be interpreted as an integer");
+        }
         DType target = dtype != null ? dtype : Ember.getDefaultDtype().toComplex();
         double[] parts = new double[Math.toIntExact(2 * Shapes.storageNumel(shape, target))];
         flattenComplex(data, shape, 0, parts, new int[1]);
@@ -599,6 +602,35 @@ final class Creation {
         for (int i = 0; i < len; i++) {
             flattenComplex(elementAt(o, i), shape, depth + 1, parts, pos);
         }
+    }
+
+    /**
+     * Walks {@code o} in storing order as PyTorch's recursive_store does for a real {@code dtype}: each row's length
+     * checked as it is entered, each real number's conversion checked ({@link #checkStore}); returns true at the first
+     * complex number (which the caller refuses), false when there is none below {@code o}.
+     */
+    private static boolean storeUntilComplex(Object o, int[] shape, int depth, DType dtype) {
+        if (o instanceof Complex) {
+            return true;
+        }
+        if (depth == shape.length) {
+            if (lengthOf(o) >= 0) {
+                throw new IllegalArgumentException("expected a number at dim " + depth + " but got a sequence");
+            }
+            if (o instanceof Number) {
+                Number x = (Number) o;
+                boolean floating = o instanceof Double || o instanceof Float;
+                checkStore(floating, x.doubleValue(), floating ? 0 : x.longValue(), dtype);
+            }
+            return false;
+        }
+        int len = checkedLength(o, shape, depth);
+        for (int i = 0; i < len; i++) {
+            if (storeUntilComplex(elementAt(o, i), shape, depth + 1, dtype)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The length of the sequence at {@code depth}, which must be {@code shape[depth]} (the data is rectangular). */
