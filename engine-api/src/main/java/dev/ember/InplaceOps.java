@@ -335,6 +335,24 @@ final class InplaceOps {
     }
 
     /**
+     * copysign_ / xlogy_ by a tensor: {@link #shapeBeforeKernel_} for an op whose iterator promotes integers to the
+     * default floating type (build_borrowing_binary_float_op), so the cast checked before the kernel is of that type
+     * ("result type Float can't be cast to the desired output type Bool"; a complex other: "result type ComplexDouble
+     * ... Float", before the kernel's "not implemented for 'ComplexDouble'").
+     */
+    static Tensor floatOpBeforeKernel_(Tensor self, Tensor other, Function<Tensor, Tensor> op) {
+        return inplace(self, List.of(other), t -> {
+            checkShapesBeforeKernel(self, other);
+            DType promoted = ArithmeticOps.resultType(self, other);
+            if (!promoted.isFloatingPoint() && !promoted.isComplex()) {
+                promoted = Ember.getDefaultDtype();
+            }
+            checkCast(promoted, self.dtype, false);
+            return op.apply(t);
+        });
+    }
+
+    /**
      * {@link #shapeBeforeKernel_} by a Java number, {@code wrapped} ({@link Creation#wrap}): the type check before the
      * kernel's ("result type Long can't be cast to the desired output type Bool" for {@code bool.remainder_(0)}, not
      * "ZeroDivisionError").

@@ -8027,7 +8027,8 @@ public final class Tensor implements AutoCloseable {
     /** The magnitude of this with the sign of {@code other}, in place, as {@code Tensor.copysign_} (CopysignBackward0). */
     public Tensor copysign_(Tensor other) {
         Args.require(other, "copysign_", "other", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(other), t -> t.copysign(other));
+        // the iterator's shape and cast checks before the kernel's type refusal (a complex other into a real self)
+        return InplaceOps.floatOpBeforeKernel_(this, other, t -> t.copysign(other));
     }
 
     /** {@code copysign_} with a Java number's sign (CopysignBackward1). */
@@ -8038,7 +8039,7 @@ public final class Tensor implements AutoCloseable {
     /** {@code this * log(other)} (0 where this is 0) in place, as {@code Tensor.xlogy_} (XlogyBackward0). */
     public Tensor xlogy_(Tensor other) {
         Args.require(other, "xlogy_", "other", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(other), t -> t.xlogy(other));
+        return InplaceOps.floatOpBeforeKernel_(this, other, t -> t.xlogy(other));
     }
 
     /** {@code xlogy_} with a Java number (XlogyBackward2). */
