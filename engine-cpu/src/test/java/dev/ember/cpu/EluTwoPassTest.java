@@ -5,7 +5,6 @@ import dev.ember.nn.Functional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,34 +35,13 @@ class EluTwoPassTest extends SleefPathFixture {
 
     /** Random floats over every magnitude, with the special values and expm1's edges mixed in. */
     private static float[] inputs(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
         float[] special = {Float.NaN, -Float.NaN, Float.intBitsToFloat(0x7fc12345), Float.intBitsToFloat(0xff800001),
             Float.intBitsToFloat(0x7f800abc), 0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
             Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -1e-30f, Float.MAX_VALUE, -Float.MAX_VALUE,
             SleefFloat.EXPM1_HIGH, Math.nextUp(SleefFloat.EXPM1_HIGH), -SleefFloat.EXPM1_HIGH,
             SleefFloat.EXPM1_LOW, Math.nextDown(SleefFloat.EXPM1_LOW), Math.nextUp(SleefFloat.EXPM1_LOW), -104f,
             -105f, 100f, 1e-4f, -1e-4f, -0.5f, 0.625f, 88f, -89f};
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            int k = r.nextInt(8);
-            if (k == 0) {
-                x[i] = special[r.nextInt(special.length)];
-            } else if (k == 1) {
-                x[i] = Float.intBitsToFloat(r.nextInt());
-            } else {
-                x[i] = (float) (r.nextGaussian() * (k == 2 ? 20 : 1.5));
-            }
-        }
-        return x;
-    }
-
-    private static void assertSameBits(String what, float[] want, float[] got, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
-                assertEquals(Integer.toHexString(Float.floatToRawIntBits(want[i])),
-                        Integer.toHexString(Float.floatToRawIntBits(got[i])), what + " at " + i);
-            }
-        }
+        return FloatBitsInputs.inputs(n, seed, special, 20);
     }
 
     @Test
@@ -85,7 +63,7 @@ class EluTwoPassTest extends SleefPathFixture {
                     System.clearProperty(ONE_PASS);
                     VectorSleef.eluTwoPass(x, off, nc, scale, is, two, off + 2, n);
                     String what = "nc " + nc + " scale " + scale + " is " + is + " n " + n + " offset " + off;
-                    assertSameBits(what, one, two, 0, one.length);
+                    FloatBitsInputs.assertSameBits(what, one, two, 0, one.length);
                     for (int i = 0; i < n; i++) {
                         assertEquals(Float.floatToRawIntBits(SleefFloat.elu(x[off + i], nc, scale, is)),
                                 Float.floatToRawIntBits(two[off + 2 + i]), what + " scalar at " + i);
@@ -133,10 +111,10 @@ class EluTwoPassTest extends SleefPathFixture {
                 inPlace[k] = c.toFloatArray();
             }
             String what = names[op] + " ";
-            assertSameBits(what + "contiguous", results[0], results[1], 0, results[0].length);
-            assertSameBits(what + "strided", strided[0], strided[1], 0, strided[0].length);
-            assertSameBits(what + "in place", inPlace[0], inPlace[1], 0, inPlace[0].length);
-            assertSameBits(what + "in place against out of place", results[1], inPlace[1], 0, results[1].length);
+            FloatBitsInputs.assertSameBits(what + "contiguous", results[0], results[1], 0, results[0].length);
+            FloatBitsInputs.assertSameBits(what + "strided", strided[0], strided[1], 0, strided[0].length);
+            FloatBitsInputs.assertSameBits(what + "in place", inPlace[0], inPlace[1], 0, inPlace[0].length);
+            FloatBitsInputs.assertSameBits(what + "in place against out of place", results[1], inPlace[1], 0, results[1].length);
         }
         // the vector part of the contiguous row (6,159 elements: 6,144 in whole passes) against the scalar form
         float[] elu = Functional.elu(t, 1.0).toFloatArray();

@@ -4,7 +4,6 @@ import dev.ember.Tensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,32 +25,11 @@ class TanhTwoPassTest extends SleefPathFixture {
 
     /** Random floats over every magnitude, with the special values and the saturation edge mixed in. */
     private static float[] inputs(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
         float[] special = {Float.NaN, -Float.NaN, Float.intBitsToFloat(0x7fc12345), Float.intBitsToFloat(0xff800001),
             Float.intBitsToFloat(0x7f800abc), 0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
             Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -1e-30f, Float.MAX_VALUE, -Float.MAX_VALUE,
             8.664339742f, -8.664339742f, Math.nextUp(8.664339742f), 9f, -9f, 1e-4f, -0.5f, 0.625f, 88f, -89f};
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            int k = r.nextInt(8);
-            if (k == 0) {
-                x[i] = special[r.nextInt(special.length)];
-            } else if (k == 1) {
-                x[i] = Float.intBitsToFloat(r.nextInt());
-            } else {
-                x[i] = (float) (r.nextGaussian() * (k == 2 ? 6 : 1.5));
-            }
-        }
-        return x;
-    }
-
-    private static void assertSameBits(String what, float[] want, float[] got, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
-                assertEquals(Integer.toHexString(Float.floatToRawIntBits(want[i])),
-                        Integer.toHexString(Float.floatToRawIntBits(got[i])), what + " at " + i);
-            }
-        }
+        return FloatBitsInputs.inputs(n, seed, special, 6);
     }
 
     @Test
@@ -69,7 +47,7 @@ class TanhTwoPassTest extends SleefPathFixture {
                 System.clearProperty(ONE_PASS);
                 VectorSleef.tanhTwoPass(x, off, two, off + 2, n);
                 String what = "n " + n + " offset " + off;
-                assertSameBits(what, one, two, 0, one.length);
+                FloatBitsInputs.assertSameBits(what, one, two, 0, one.length);
                 for (int i = 0; i < n; i++) {
                     assertEquals(Float.floatToRawIntBits(SleefFloat.tanh(x[off + i])),
                             Float.floatToRawIntBits(two[off + 2 + i]), what + " scalar at " + i);
@@ -105,10 +83,10 @@ class TanhTwoPassTest extends SleefPathFixture {
             c.tanh_();
             inPlace[k] = c.toFloatArray();
         }
-        assertSameBits("contiguous", results[0], results[1], 0, results[0].length);
-        assertSameBits("strided", strided[0], strided[1], 0, strided[0].length);
-        assertSameBits("in place", inPlace[0], inPlace[1], 0, inPlace[0].length);
-        assertSameBits("in place against out of place", results[1], inPlace[1], 0, results[1].length);
+        FloatBitsInputs.assertSameBits("contiguous", results[0], results[1], 0, results[0].length);
+        FloatBitsInputs.assertSameBits("strided", strided[0], strided[1], 0, strided[0].length);
+        FloatBitsInputs.assertSameBits("in place", inPlace[0], inPlace[1], 0, inPlace[0].length);
+        FloatBitsInputs.assertSameBits("in place against out of place", results[1], inPlace[1], 0, results[1].length);
         for (int i = 0; i < data.length; i++) {
             assertEquals(Float.floatToRawIntBits(SleefFloat.tanh(data[i])), Float.floatToRawIntBits(results[1][i]),
                     "contiguous against the scalar form at " + i);
