@@ -19,8 +19,15 @@ final class ComplexRandom {
         int[] sizes = Shapes.checkSizes(shape);
         int[] pairs = Arrays.copyOf(sizes, sizes.length + 1);
         pairs[sizes.length] = 2;
-        double scale = kind == RandomKind.NORMAL ? b / Math.sqrt(2) : b;
-        return ComplexOps.adopt(Creation.random(kind, pairs, dtype.toReal(), a, scale, g, device));
+        return ComplexOps.adopt(Creation.random(kind, pairs, dtype.toReal(), a, partScale(kind, b), g, device));
+    }
+
+    /**
+     * The real kernel's second parameter for one part of a complex draw: {@code to} for UNIFORM, {@code std / sqrt(2)}
+     * for NORMAL (each part carries half the complex variance).
+     */
+    static double partScale(RandomKind kind, double b) {
+        return kind == RandomKind.NORMAL ? b / Math.sqrt(2) : b;
     }
 
     /** The in-place fills' type check: floating or complex, else PyTorch's "not implemented" error naming the kernel. */

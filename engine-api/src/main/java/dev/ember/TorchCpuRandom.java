@@ -119,7 +119,7 @@ final class TorchCpuRandom {
      * {@code [a, b)}, normal with mean {@code a} and {@code std b / sqrt(2)} for both parts.
      */
     static Tensor complexLike(RandomKind kind, Tensor like, double a, double b, Mt19937 mt) {
-        double scale = kind == RandomKind.NORMAL ? b / Math.sqrt(2) : b;
+        double scale = ComplexRandom.partScale(kind, b);
         DType real = like.dtype.toReal();
         return inMemoryOrder(like, (shape, n) -> {
             int[] pairs = java.util.Arrays.copyOf(shape, shape.length + 1);
