@@ -43,14 +43,6 @@ final class SleefFloat {
     /** The system property that restores the correctly rounded (nearest float) exp, log and tanh. */
     static final String EXACT_PROPERTY = "ember.cpu.exactTranscendentals";
 
-    /**
-     * {@code -Dember.cpu.expm1.negLanes=true} (read per call): the float32 {@code expm1} kernel and elu forward take
-     * session 58's lanes ({@code VectorSleef.expm1Negated}, the negations as {@code FloatVector.neg()}; the elu
-     * forward in three passes over a scratch block, {@code VectorSleef.eluForwardNegated}) instead of session 60's
-     * (sign-bit XORs; the elu forward in one pass); the same bits, kept for before/after measurements.
-     */
-    static final String EXPM1_NEG_PROPERTY = "ember.cpu.expm1.negLanes";
-
     /** Whether the correctly rounded forms are asked for, read at each call so one JVM can alternate them. */
     static boolean exact() {
         return Boolean.getBoolean(EXACT_PROPERTY);

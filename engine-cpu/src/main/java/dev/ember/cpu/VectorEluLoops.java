@@ -149,10 +149,6 @@ final class VectorEluLoops implements EluLoops {
 
     @Override
     public void expm1Sleef(float[] x, int xo, float[] o, int oo, int n) {
-        if (Boolean.getBoolean(SleefFloat.EXPM1_NEG_PROPERTY)) {
-            VectorSleef.expm1Negated(x, xo, o, oo, n);
-            return;
-        }
         VectorSleef.expm1(x, xo, o, oo, n);
     }
 

@@ -376,8 +376,7 @@ final class VectorSleef {
      * lane its operations in order; the tail by the scalar form). x may be o. The negations {@code -m} of the
      * products' error terms ({@code fma(sx, u, -mx)}) are sign-bit XORs ({@link #SIGN}), as in {@link #tanh}: the
      * bits of {@code FloatVector.neg()}, which made this loop about 1.45x slower on JDK 17's C2 (session 60: 2.77 ns
-     * an element against 1.90 at one thread, AVX2; the old loop, {@link #expm1Negated}, stays behind
-     * {@link SleefFloat#EXPM1_NEG_PROPERTY}).
+     * an element against 1.90 at one thread, AVX2; session 58's {@code neg()} loop was deleted in session 63).
      */
     static void expm1(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
@@ -446,84 +445,13 @@ final class VectorSleef {
     }
 
     /**
-     * {@link #expm1(float[], int, float[], int, int)} as session 58 wrote it, the negations as
-     * {@code FloatVector.neg()}: the same bits, kept for before/after measurements
-     * ({@link SleefFloat#EXPM1_NEG_PROPERTY}).
-     */
-    static void expm1Negated(float[] x, int xo, float[] o, int oo, int n) {
-        int bound = S.loopBound(n);
-        int i = 0;
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        for (; i < bound; i += S.length()) {
-            FloatVector a = FloatVector.fromArray(S, x, xo + i);
-            // expk2f((a, 0)), as in tanh above
-            FloatVector t = a.mul(SleefFloat.R_LN2).add(SleefFloat.RINT);
-            FloatVector qf = t.sub(SleefFloat.RINT);
-            IntVector q = t.reinterpretAsInts().sub(SleefFloat.RINT_BITS);
-            FloatVector c = qf.mul(-SleefFloat.L2U);
-            FloatVector sx = a.add(c);
-            FloatVector v = sx.sub(a);
-            FloatVector sy = a.sub(sx.sub(v)).add(c.sub(v)).add(0f);
-            FloatVector b = qf.mul(-SleefFloat.L2L);
-            FloatVector s2 = sx.add(b);
-            v = s2.sub(sx);
-            sy = sx.sub(s2.sub(v)).add(b.sub(v)).add(sy);
-            sx = s2;
-            FloatVector u = sx.fma(SleefFloat.K0, SleefFloat.K1);
-            u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K2));
-            u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K3));
-            FloatVector mx = sx.mul(u);
-            FloatVector my = sy.fma(u, sx.fma(u, mx.neg()));
-            FloatVector tx = mx.add(SleefFloat.K4);
-            v = tx.sub(mx);
-            FloatVector ty = mx.sub(tx.sub(v)).add(FloatVector.broadcast(S, SleefFloat.K4).sub(v)).add(my);
-            mx = sx.mul(tx);
-            my = sx.fma(ty, sy.fma(tx, sx.fma(tx, mx.neg())));
-            tx = mx.add(0.5f);
-            v = tx.sub(mx);
-            ty = mx.sub(tx.sub(v)).add(FloatVector.broadcast(S, 0.5f).sub(v)).add(my);
-            FloatVector qx = sx.mul(sx);
-            FloatVector qy = sx.add(sx).fma(sy, sx.fma(sx, qx.neg()));
-            mx = qx.mul(tx);
-            my = qx.fma(ty, qy.fma(tx, qx.fma(tx, mx.neg())));
-            tx = sx.add(mx);
-            v = tx.sub(sx);
-            ty = sx.sub(tx.sub(v)).add(mx.sub(v)).add(sy.add(my));
-            FloatVector ox = one.add(tx);
-            FloatVector oy = one.sub(ox).add(tx).add(ty);
-            // ldexp2 written out (see tanh)
-            IntVector h = q.lanewise(VectorOperators.ASHR, 1);
-            FloatVector p1 = h.add(0x7f).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector p2 = q.sub(h).add(0x7f).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector dx = ox.mul(p1).mul(p2);
-            FloatVector dy = oy.mul(p1).mul(p2);
-            // d + -1 (dfadd2_vf2_vf2_vf), the parts summed
-            FloatVector sum = dx.sub(1f);
-            v = sum.sub(dx);
-            FloatVector lo = dx.sub(sum.sub(v)).add(FloatVector.broadcast(S, -1f).sub(v)).add(dy);
-            FloatVector out = sum.add(lo)
-                    .blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, SleefFloat.EXPM1_HIGH))
-                    .blend(-1f, a.compare(VectorOperators.LT, SleefFloat.EXPM1_LOW));
-            out.blend(a, a.reinterpretAsInts().compare(VectorOperators.EQ, 0x80000000).cast(S)).intoArray(o, oo + i);
-        }
-        for (; i < n; i++) {
-            o[oo + i] = SleefFloat.expm1(x[xo + i]);
-        }
-    }
-
-    /**
      * PyTorch 2.x's vectorized float elu forward ({@code get_vectorized_elu_elementwise_func}, ATen's Elu.h) over
      * {@code x[xo:xo+n]}: {@code x >= 0 ? x * scale : expm1(x * is) * nc} with Sleef's expm1, the caller passing the
      * vector part of a run ({@link SleefFloat#vectorPart}); o may be x at the same offset. From {@code 2 * TANH_BLOCK}
      * elements on, two passes a block ({@link #eluTwoPass}, session 62), below that (and under
-     * {@code -Dember.cpu.elu.onePass=true}, read per call) one loop ({@link #eluOneLoop}); the same bits. Session 58's
-     * three passes stay behind {@link SleefFloat#EXPM1_NEG_PROPERTY} ({@link #eluForwardNegated}).
+     * {@code -Dember.cpu.elu.onePass=true}, read per call) one loop ({@link #eluOneLoop}); the same bits.
      */
     static void eluForward(float[] x, int xo, float nc, float scale, float is, float[] o, int oo, int n) {
-        if (Boolean.getBoolean(SleefFloat.EXPM1_NEG_PROPERTY)) {
-            eluForwardNegated(x, xo, nc, scale, is, o, oo, n);
-            return;
-        }
         if (n >= 2 * TANH_BLOCK && !eluOnePass()) {
             eluTwoPass(x, xo, nc, scale, is, o, oo, n);
         } else {
@@ -691,47 +619,6 @@ final class VectorSleef {
         }
         for (; i < n; i++) {
             o[oo + i] = SleefFloat.elu(x[xo + i], nc, scale, is);
-        }
-    }
-
-    /**
-     * Session 58's {@link #eluForward}, the same bits: in blocks, the products {@code x * is} into a scratch block,
-     * {@link #expm1Negated} in place there, then the choice (o may be x at the same offset), two vectors a step where
-     * two fit. Kept for before/after measurements ({@link SleefFloat#EXPM1_NEG_PROPERTY}).
-     */
-    static void eluForwardNegated(float[] x, int xo, float nc, float scale, float is, float[] o, int oo, int n) {
-        float[] t = SCRATCH.get();
-        int step = S.length();
-        for (int b = 0; b < n; b += BLOCK) {
-            int m = Math.min(BLOCK, n - b);
-            int bound = S.loopBound(m);
-            int bound2 = m - m % (2 * step);
-            int i = 0;
-            for (; i < bound; i += S.length()) {
-                FloatVector.fromArray(S, x, xo + b + i).mul(is).intoArray(t, i);
-            }
-            for (; i < m; i++) {
-                t[i] = x[xo + b + i] * is;
-            }
-            expm1Negated(t, 0, t, 0, m);
-            i = 0;
-            for (; i < bound2; i += 2 * step) {
-                FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
-                FloatVector w = FloatVector.fromArray(S, x, xo + b + i + step);
-                FloatVector.fromArray(S, t, i).mul(nc).blend(v.mul(scale), v.compare(VectorOperators.GE, 0f))
-                        .intoArray(o, oo + b + i);
-                FloatVector.fromArray(S, t, i + step).mul(nc).blend(w.mul(scale), w.compare(VectorOperators.GE, 0f))
-                        .intoArray(o, oo + b + i + step);
-            }
-            for (; i < bound; i += S.length()) {
-                FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
-                FloatVector.fromArray(S, t, i).mul(nc).blend(v.mul(scale), v.compare(VectorOperators.GE, 0f))
-                        .intoArray(o, oo + b + i);
-            }
-            for (; i < m; i++) {
-                float v = x[xo + b + i];
-                o[oo + b + i] = v >= 0 ? v * scale : t[i] * nc;
-            }
         }
     }
 
