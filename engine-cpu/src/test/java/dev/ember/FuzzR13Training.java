@@ -90,6 +90,47 @@ final class FuzzR13Training {
 
         /** Does one event ({@code ev} line); its results (losses, norms) in order. */
         List<Double> event(String ev);
+
+        /** The loss of batch {@code b} as the program's script computes it. */
+        Tensor loss(int b);
+    }
+
+    /**
+     * The events both rounds' programs have (fb, zero, clipn, train, eval, nograd): does the event {@code w} on
+     * {@code p}, its results into {@code res}, and says whether it was one of them.
+     */
+    static boolean sharedEvent(Program p, String[] w, List<Double> res) {
+        switch (w[0]) {
+            case "fb": {
+                Tensor l = p.loss(Integer.parseInt(w[1]));
+                l.backward();
+                res.add(l.item());
+                return true;
+            }
+            case "zero":
+                if (w[1].equals("o")) {
+                    p.opt().zeroGrad(w[2].equals("1"));
+                } else {
+                    p.model().zeroGrad(w[2].equals("1"));
+                }
+                return true;
+            case "clipn": {
+                double nt = w[2].equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(w[2]);
+                res.add(ClipGrad.clipGradNorm_(p.model().parameters(), Double.parseDouble(w[1]), nt).item());
+                return true;
+            }
+            case "train":
+            case "eval":
+                p.model().train(w[0].equals("train"));
+                return true;
+            case "nograd":
+                try (GradMode off = Ember.noGrad()) {
+                    res.add(p.loss(Integer.parseInt(w[1])).item());
+                }
+                return true;
+            default:
+                return false;
+        }
     }
 
     /** The state of one program: its model, optimizer and scheduler (each replaced by checkpoint events). */
@@ -145,6 +186,11 @@ final class FuzzR13Training {
         @Override
         public double tol() {
             return tol;
+        }
+
+        @Override
+        public Tensor loss(int b) {
+            return FuzzR13Training.loss(this, b);
         }
 
         @Override
@@ -504,6 +550,9 @@ final class FuzzR13Training {
     private static List<Double> event(Run r, String ev) {
         String[] w = ev.split(" ");
         List<Double> res = new ArrayList<>();
+        if (FuzzR13Training.sharedEvent(r, w, res)) {
+            return res;
+        }
         switch (w[0]) {
             case "step": {
                 int b = Integer.parseInt(w[1]);
@@ -535,32 +584,8 @@ final class FuzzR13Training {
                 res.add(l2.item());
                 break;
             }
-            case "fb": {
-                Tensor l = loss(r, Integer.parseInt(w[1]));
-                l.backward();
-                res.add(l.item());
-                break;
-            }
-            case "zero":
-                if (w[1].equals("o")) {
-                    r.opt.zeroGrad(w[2].equals("1"));
-                } else {
-                    r.model.zeroGrad(w[2].equals("1"));
-                }
-                break;
-            case "clipn": {
-                double nt = w[2].equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(w[2]);
-                res.add(ClipGrad.clipGradNorm_(r.model.parameters(), Double.parseDouble(w[1]), nt).item());
-                break;
-            }
             case "clipv":
                 ClipGrad.clipGradValue_(r.model.parameters(), Double.parseDouble(w[1]));
-                break;
-            case "train":
-                r.model.train(true);
-                break;
-            case "eval":
-                r.model.train(false);
                 break;
             case "freeze":
                 r.mods[Integer.parseInt(w[1])].requiresGrad_(w[2].equals("0"));
@@ -622,11 +647,6 @@ final class FuzzR13Training {
             }
             case "lr":
                 r.opt.paramGroups().get(Integer.parseInt(w[1])).setLr(Double.parseDouble(w[2]));
-                break;
-            case "nograd":
-                try (GradMode g = Ember.noGrad()) {
-                    res.add(loss(r, Integer.parseInt(w[1])).item());
-                }
                 break;
             default:
                 throw new IllegalStateException("event " + ev);

@@ -13,7 +13,6 @@ import dev.ember.nn.TorchSerialization;
 import dev.ember.nn.TransformerDecoderLayer;
 import dev.ember.nn.TransformerEncoder;
 import dev.ember.nn.TransformerEncoderLayer;
-import dev.ember.nn.utils.ClipGrad;
 import dev.ember.optim.LRScheduler;
 import dev.ember.optim.Optimizer;
 
@@ -330,6 +329,11 @@ final class FuzzR45Training {
         }
 
         @Override
+        public Tensor loss(int b) {
+            return FuzzR45Training.loss(this, b);
+        }
+
+        @Override
         public List<Double> event(String ev) {
             return FuzzR45Training.event(this, ev);
         }
@@ -541,6 +545,9 @@ final class FuzzR45Training {
     private static List<Double> event(Run r, String ev) {
         String[] w = ev.split(" ");
         List<Double> res = new ArrayList<>();
+        if (FuzzR13Training.sharedEvent(r, w, res)) {
+            return res;
+        }
         switch (w[0]) {
             case "step": {
                 Tensor loss = loss(r, Integer.parseInt(w[1]));
@@ -559,30 +566,6 @@ final class FuzzR45Training {
                 res.add(l2.item());
                 break;
             }
-            case "fb": {
-                Tensor l = loss(r, Integer.parseInt(w[1]));
-                l.backward();
-                res.add(l.item());
-                break;
-            }
-            case "zero":
-                if (w[1].equals("o")) {
-                    r.opt.zeroGrad(w[2].equals("1"));
-                } else {
-                    r.model.zeroGrad(w[2].equals("1"));
-                }
-                break;
-            case "clipn": {
-                double nt = w[2].equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(w[2]);
-                res.add(ClipGrad.clipGradNorm_(r.model.parameters(), Double.parseDouble(w[1]), nt).item());
-                break;
-            }
-            case "train":
-                r.model.train(true);
-                break;
-            case "eval":
-                r.model.train(false);
-                break;
             case "ckpt":
                 checkpoint(r, w[1].equals("1"));
                 break;
@@ -591,11 +574,6 @@ final class FuzzR45Training {
                 break;
             case "lr":
                 r.opt.paramGroups().get(Integer.parseInt(w[1])).setLr(Double.parseDouble(w[2]));
-                break;
-            case "nograd":
-                try (GradMode off = Ember.noGrad()) {
-                    res.add(loss(r, Integer.parseInt(w[1])).item());
-                }
                 break;
             case "gen":
                 res.addAll(generate(r, Integer.parseInt(w[1]), 0, 1, null));
