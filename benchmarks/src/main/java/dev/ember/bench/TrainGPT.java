@@ -26,6 +26,8 @@ import dev.ember.nn.utils.Checkpoint;
 import dev.ember.nn.utils.ClipGrad;
 import dev.ember.optim.Adam;
 import dev.ember.optim.LambdaLR;
+import dev.ember.profiler.Profiler;
+import dev.ember.profiler.RecordFunction;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -52,7 +54,7 @@ import java.util.stream.Stream;
  * Extra options: {@code --weight-decay 0.1}, {@code --decay-steps N} (nanoGPT's {@code lr_decay_iters}, default
  * {@code --steps}), {@code --log-every 50}, {@code --attention fused|manual} (nanoGPT's {@code flash} switch: the
  * fused {@code scaled_dot_product_attention} or its manual composition, which materializes the score matrices),
- * {@code --beta2 0.95} (AdamW's second beta). {@code --preset shakespeare_char} starts from nanoGPT's
+ * {@code --beta2 0.95} (AdamW's second beta), {@code --profile N} (below). {@code --preset shakespeare_char} starts from nanoGPT's
  * {@code config/train_shakespeare_char.py} (6 layers, 6 heads, 384 embedding, block 256, batch 64, dropout 0.2, lr 1e-3,
  * 5,000 steps decaying to step 5,000, beta2 0.99, warmup 100, an evaluation every 250 steps over 200 batches, a log
  * line every 10 steps); the options given override it, wherever the preset stands on the command line.
@@ -96,6 +98,13 @@ import java.util.stream.Stream;
  * {@code log-every} steps (the clock stops during evaluations), the losses at each evaluation, then
  * {@code val loss: x.xxxx} and a sample of {@code sample-chars} characters generated from a newline (temperature,
  * top-k) with a generator seeded with {@code seed}.
+ *
+ * <p><b>Profile</b> ({@code --profile N}, default 0: none): the run's last N training steps (or all of them, if fewer)
+ * run inside an Ember {@link dev.ember.profiler.Profiler} ({@code torch.profiler.profile}), each in a
+ * {@code train_step} range, and the kernels' and autograd nodes' totals are printed after the training as PyTorch's
+ * {@code key_averages().table(sort_by="self_cpu_time_total", row_limit=30)}. Every kernel is timed (on CUDA also
+ * synchronized), so those steps run slower and the tokens/s they log is lower than an unprofiled run's; an evaluation
+ * that falls among them is recorded too, outside the {@code train_step} ranges.
  *
  * <p><b>Checkpoints</b>: {@code --save FILE} writes a {@link Checkpoint} (model, optimizer, scheduler, step, generator)
  * at every evaluation after the first step and at the end; {@code --resume FILE} loads one and continues to
@@ -165,12 +174,14 @@ public final class TrainGPT {
         public String autocast = "off";
         /** {@code --preset}: the preset applied before the other options, or null. */
         public String preset;
+        /** {@code --profile}: the last training steps to profile; 0 for none. */
+        public long profile;
 
         static final String USAGE = "options: --device auto|cpu|cuda[:N] --steps N --eval-every N --eval-iters N "
                 + "--log-every N --layers N --heads N --embd N --block N --batch-size N --dropout P --lr X --weight-decay X "
                 + "--warmup N --decay-steps N --seed N --save FILE --resume FILE --plot FILE.png --sample-chars N "
                 + "--temperature T --top-k K --data DIR --attention fused|manual --beta2 X --autocast bf16|fp16|off "
-                + "--preset shakespeare_char";
+                + "--preset shakespeare_char --profile N ";
 
         /**
          * Parses a command line. A {@code --preset} applies first, wherever it stands, and the other options override
@@ -221,6 +232,7 @@ public final class TrainGPT {
                         case "--beta2": o.beta2 = Double.parseDouble(v); break;
                         case "--autocast": o.autocast = v; break;
                         case "--preset": break; // applied above
+                        case "--profile": o.profile = Long.parseLong(v); break;
                         default: throw new IllegalArgumentException("unknown option " + name);
                     }
                 } catch (NumberFormatException e) {
@@ -282,6 +294,7 @@ public final class TrainGPT {
             positive("--warmup", warmup, true);
             positive("--sample-chars", sampleChars, true);
             positive("--top-k", topK, true);
+            positive("--profile", profile, true);
             if (embd % heads != 0) {
                 throw new IllegalArgumentException("--embd (" + embd + ") must be a multiple of --heads (" + heads + ")");
             }
@@ -723,63 +736,82 @@ public final class TrainGPT {
         long trainSteps = 0;
         long skipped = 0;
         double[] losses = {Double.NaN, Double.NaN};
-        while (true) {
-            if (step % o.evalEvery == 0 || step == o.steps) {
-                losses = estimateLoss(model, data, o, deviceType);
-                System.out.printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f%n", step, losses[0], losses[1]);
-                plot.add("loss", "train (" + o.evalIters + " batches)", step, losses[0]);
-                plot.add("loss", "val (" + o.evalIters + " batches)", step, losses[1]);
-                if (o.save != null && step > startStep) {
-                    Checkpoint.save(o.save, model, opt, sched, step);
+        Profiler prof = null;
+        try {
+            while (true) {
+                if (step % o.evalEvery == 0 || step == o.steps) {
+                    losses = estimateLoss(model, data, o, deviceType);
+                    System.out.printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f%n", step, losses[0], losses[1]);
+                    plot.add("loss", "train (" + o.evalIters + " batches)", step, losses[0]);
+                    plot.add("loss", "val (" + o.evalIters + " batches)", step, losses[1]);
+                    if (o.save != null && step > startStep) {
+                        Checkpoint.save(o.save, model, opt, sched, step);
+                    }
+                    if (o.plot != null) {
+                        TrainLeNet.writePlot(plot, o.plot);
+                    }
                 }
-                if (o.plot != null) {
-                    TrainLeNet.writePlot(plot, o.plot);
+                if (step >= o.steps) {
+                    break;
+                }
+                if (prof == null && o.profile > 0 && step >= o.steps - o.profile) {
+                    prof = Ember.profile();
+                }
+                long t0 = System.nanoTime();
+                try (TensorScope scope = Ember.scope();
+                     RecordFunction stepRange = prof == null ? null : Profiler.recordFunction("train_step")) {
+                    Tensor[] xy = CharData.batch(data.train, o.batchSize, o.block, null);
+                    Tensor loss;
+                    try (AutocastMode ac = autocast(o, deviceType)) { // nanoGPT's `with ctx:` around forward and loss
+                        Tensor logits = model.apply(xy[0]);
+                        loss = Functional.crossEntropy(logits.view(-1, data.vocabSize()), xy[1].view(-1));
+                    }
+                    // nanoGPT's step: scale, backward, unscale_ before clipping, step (skipped on inf/NaN), update; all but
+                    // backward do nothing or only step when the scaler is disabled (bf16 and float32)
+                    scaler.scale(loss).backward();
+                    scaler.unscale_(opt);
+                    ClipGrad.clipGradNorm_(model.parameters(), 1.0);
+                    if (!scaler.step(opt)) {
+                        skipped++;
+                    }
+                    scaler.update();
+                    opt.zeroGrad();
+                    sched.step();
+                    windowLoss.add_(loss.detach());
+                }
+                step++;
+                windowSteps++;
+                if (prof != null && step == o.steps) {
+                    prof.close(); // before the last evaluation
+                }
+                boolean log = step % o.logEvery == 0 || step == o.steps;
+                double windowMean = log ? windowLoss.item() / windowSteps : Double.NaN; // reading it waits for the device
+                long dt = System.nanoTime() - t0;
+                windowNanos += dt;
+                trainNanos += dt;
+                trainSteps++;
+                if (log) {
+                    double tps = windowSteps * (double) tokensPerStep / (windowNanos / 1e9);
+                    System.out.printf(Locale.ROOT, "step %d: loss %.4f, lr %.3e, %.0f tokens/s, %s%s%n", step, windowMean,
+                            opt.paramGroups().get(0).lr(), tps, precision(o),
+                            fp16 ? String.format(Locale.ROOT, " (loss scale %s, %d steps skipped)",
+                                    Format.repr(scaler.getScale()), skipped) : "");
+                    plot.add("loss", "train (mean since the last line)", step, windowMean);
+                    plot.add("tokens/s", "training", step, tps);
+                    windowLoss.zero_();
+                    windowSteps = 0;
+                    windowNanos = 0;
                 }
             }
-            if (step >= o.steps) {
-                break;
+        } finally {
+            if (prof != null) {
+                prof.close(); // also when a step throws: the thread may open another profiler
             }
-            long t0 = System.nanoTime();
-            try (TensorScope scope = Ember.scope()) {
-                Tensor[] xy = CharData.batch(data.train, o.batchSize, o.block, null);
-                Tensor loss;
-                try (AutocastMode ac = autocast(o, deviceType)) { // nanoGPT's `with ctx:` around forward and loss
-                    Tensor logits = model.apply(xy[0]);
-                    loss = Functional.crossEntropy(logits.view(-1, data.vocabSize()), xy[1].view(-1));
-                }
-                // nanoGPT's step: scale, backward, unscale_ before clipping, step (skipped on inf/NaN), update; all but
-                // backward do nothing or only step when the scaler is disabled (bf16 and float32)
-                scaler.scale(loss).backward();
-                scaler.unscale_(opt);
-                ClipGrad.clipGradNorm_(model.parameters(), 1.0);
-                if (!scaler.step(opt)) {
-                    skipped++;
-                }
-                scaler.update();
-                opt.zeroGrad();
-                sched.step();
-                windowLoss.add_(loss.detach());
-            }
-            step++;
-            windowSteps++;
-            boolean log = step % o.logEvery == 0 || step == o.steps;
-            double windowMean = log ? windowLoss.item() / windowSteps : Double.NaN; // reading it waits for the device
-            long dt = System.nanoTime() - t0;
-            windowNanos += dt;
-            trainNanos += dt;
-            trainSteps++;
-            if (log) {
-                double tps = windowSteps * (double) tokensPerStep / (windowNanos / 1e9);
-                System.out.printf(Locale.ROOT, "step %d: loss %.4f, lr %.3e, %.0f tokens/s, %s%s%n", step, windowMean,
-                        opt.paramGroups().get(0).lr(), tps, precision(o),
-                        fp16 ? String.format(Locale.ROOT, " (loss scale %s, %d steps skipped)",
-                                Format.repr(scaler.getScale()), skipped) : "");
-                plot.add("loss", "train (mean since the last line)", step, windowMean);
-                plot.add("tokens/s", "training", step, tps);
-                windowLoss.zero_();
-                windowSteps = 0;
-                windowNanos = 0;
-            }
+        }
+        if (prof != null) {
+            System.out.printf(Locale.ROOT, "profile of the last %d training steps (kernels timed one by one: slower "
+                    + "than unprofiled):%n%s", o.steps - Math.max(startStep, o.steps - o.profile),
+                    prof.keyAverages().table("self_cpu_time_total", 30));
         }
         if (o.save != null && step > startStep) {
             Checkpoint.save(o.save, model, opt, sched, step);

@@ -22,6 +22,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -181,6 +182,27 @@ class TrainGPTTest {
         assertEquals(0.1 + 0.45 * (1 + Math.cos(Math.PI * 0.5)), TrainGPT.lrFactor(1050, o), 1e-15);
         assertEquals(0.1, TrainGPT.lrFactor(2000, o), 1e-15);
         assertEquals(0.1, TrainGPT.lrFactor(2500, o), 1e-15);
+    }
+
+    @Test
+    void profilesTheLastStepsAndPrintsPyTorchsTable() throws Exception {
+        Object[] o = output(() -> TrainGPT.run(TrainGPT.Options.parse(tiny("--steps", "12", "--profile", "3"))));
+        String out = (String) o[0];
+        int at = out.indexOf("profile of the last 3 training steps");
+        assertTrue(at >= 0, out);
+        String table = out.substring(at, out.indexOf("trained 12 steps in"));
+        assertTrue(table.contains("Self CPU time total: "), table);
+        // the three step ranges, one call each, and the kernels and backward nodes inside them
+        java.util.regex.Matcher step = java.util.regex.Pattern.compile("(?m)^ *train_step +(.*)$").matcher(table);
+        assertTrue(step.find(), table);
+        assertTrue(step.group(1).trim().endsWith(" 3"), step.group(1));
+        assertTrue(table.contains("aten::"), table);
+        assertTrue(table.contains("Backward0"), table);
+        // without the option, no profile
+        String plain = (String) output(() -> TrainGPT.run(TrainGPT.Options.parse(tiny("--steps", "2"))))[0];
+        assertFalse(plain.contains("profile of the last"), plain);
+        assertEquals("--profile must be at least 0, got -1", assertThrows(IllegalArgumentException.class,
+                () -> TrainGPT.Options.parse("--profile", "-1")).getMessage());
     }
 
     @Test
