@@ -49,8 +49,10 @@ final class IgammaOps {
                 }
                 Tensor av = sa.get();
                 Tensor xv = sx.get();
-                // exp((a - 1) log x - x - lgamma(a))
-                Tensor d = av.sub(1.0).mul(xv.log()).sub(xv).sub(av.lgamma()).exp();
+                // derivatives.yaml's exp((self - 1) * log(other) - other - lgamma(self)): an integer 1, so an integer a
+                // stays integral (uint8 0 - 1 wraps, bool is refused) and the product takes x's floating type, not the
+                // default float32 a Java double would give it
+                Tensor d = av.sub(1L).mul(xv.log()).sub(xv).sub(av.lgamma()).exp();
                 return new Tensor[] {null, upper ? g.mul(d).neg() : g.mul(d)};
             };
         });
