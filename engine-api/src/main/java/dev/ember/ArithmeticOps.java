@@ -205,6 +205,38 @@ final class ArithmeticOps {
     }
 
     /**
+     * Whether {@code value.item()} of a tensor of type {@code d} is an integral Scalar that Ember reads exactly as a Java
+     * long (the signed types and uint8 / uint16 / uint32; uint64's values above 2^63 are not longs).
+     */
+    static boolean integralScalar(DType d) {
+        return d.isIntegral() || d == DType.UINT16 || d == DType.UINT32;
+    }
+
+    /**
+     * PyTorch's checked {@code Scalar::to<scalar_t>()} of {@code value.item()} for a one-element value tensor written
+     * into a tensor of type {@code t} ({@code fill_}, {@code masked_fill}, {@code index_fill}, {@code x[mask] = v}): the
+     * Scalar keeps the tensor's kind, so an integral value is checked as a Python int ({@link #fillValue(long, DType)}:
+     * uint8 takes -255..-1, which wrap; float16 refuses one beyond its range) and a floating one as a Python float (a
+     * complex one by its parts); a bool value always fits.
+     */
+    static void checkValueTensorFits(Tensor value, DType t) {
+        if (value.dtype == DType.BOOL || value.device.isMeta()) {
+            return;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor v = value.detach();
+            if (integralScalar(v.dtype)) {
+                checkScalarFits(fillValue(v.toLongArray()[0], t), t);
+            } else if (v.dtype.isComplex()) {
+                checkScalarFits(ComplexOps.real(v).toDoubleArray()[0], t);
+                checkScalarFits(ComplexOps.imag(v).toDoubleArray()[0], t);
+            } else {
+                checkScalarFits(v.toDoubleArray()[0], t);
+            }
+        }
+    }
+
+    /**
      * {@link #checkScalarFits} for a Java long, as PyTorch's checked conversion of a Python int: within the type's range,
      * except that uint8 also takes negative values down to -255, which wrap ({@code a - b} as {@code a + 255 * b}).
      */

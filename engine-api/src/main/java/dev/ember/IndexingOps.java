@@ -134,6 +134,10 @@ final class IndexingOps {
         if (value.dtype == DType.INT64 && t == DType.INT64) {
             return Creation.fromFlat(new long[] {value.toLongArray()[0]}, new int[0], t, device);
         }
+        if (ArithmeticOps.integralScalar(value.dtype)) {
+            // an integer tensor's item() is an integral Scalar: converted as a Python int (uint8 takes -255..-1)
+            return scalarOf(ArithmeticOps.fillValue(value.toLongArray()[0], t), t, device);
+        }
         return scalarOf(value.item(), t, device);
     }
 
@@ -1700,9 +1704,10 @@ final class IndexingOps {
         }
         boolean maskedFill = !accumulate && values.numel() == 1 && values.device.isCpu() && s.tensors.size() == 1
                 && (s.tensors.get(0).dtype == DType.BOOL || s.tensors.get(0).dtype == DType.UINT8);
+        Tensor asGiven = values;
         if (maskedFill) {
             // one mask and a one-element value: PyTorch's index_put_ writes it with masked_fill_(mask, value.item()),
-            // which converts the value to any type (the dtype check below is for the other forms)
+            // which converts the value to any type (the dtype check below is for the other forms), checked as a Scalar
             values = ArithmeticOps.cast(values, view.dtype);
         }
         Tensor v = values;
@@ -1712,7 +1717,9 @@ final class IndexingOps {
         // autograd's checks first; PyTorch's index_put_ then checks the indices and values (make_info, the iterator,
         // the kernel's bounds) and only warns about an overlapping self, which Ember refuses after those checks
         InplaceOps.checkInplace(view, List.of(v), false);
-        if (!maskedFill) {
+        if (maskedFill) {
+            ArithmeticOps.checkValueTensorFits(asGiven, view.dtype);
+        } else {
             // index_put_'s assert_no_overlap of self with the value and with each index (x[i] = x is refused)
             InplaceOps.checkNoOverlap(view, v);
             for (Tensor ix : s.tensors) {

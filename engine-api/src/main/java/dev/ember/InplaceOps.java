@@ -721,6 +721,7 @@ final class InplaceOps {
                 }
             }
         }
+        ArithmeticOps.checkValueTensorFits(value, self.dtype); // fill_(value.item()): the Scalar's checked conversion
         if (records(self, List.of(value))) {
             return inplaceChecked(self, List.of(value), old -> {
                 Tensor filled;
