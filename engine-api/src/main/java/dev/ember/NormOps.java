@@ -584,11 +584,54 @@ final class NormOps {
         if (x.dim() != 4 && x.dim() != 5) {
             return false;
         }
+        return batchNormAllContiguous(x, params) ? !x.isContiguous()
+                : NNOps.stridesLikeChannelsLast(x.shape, x.layout.strides());
+    }
+
+    /**
+     * PyTorch 2.x's {@code all_contiguous} of {@code batch_norm_cpu_transform_input_template}: the input contiguous in
+     * some format (row-major, channels-last if 4-D, channels-last-3d if 5-D) and every given parameter and statistic
+     * contiguous. Then its CPU kernel normalizes ({@code x * alpha + beta}, see NormKernels), otherwise its
+     * TensorIterator ({@link #batchNormElementwise}).
+     */
+    private static boolean batchNormAllContiguous(Tensor x, Tensor... params) {
         boolean allContiguous = x.isContiguous() || NNOps.channelsLastContiguous(x.shape, x.layout.strides());
         for (Tensor p : params) {
             allContiguous &= p == null || p.isContiguous();
         }
-        return allContiguous ? !x.isContiguous() : NNOps.stridesLikeChannelsLast(x.shape, x.layout.strides());
+        return allContiguous;
+    }
+
+    /**
+     * The output of PyTorch's CPU {@code batch_norm} where {@link #batchNormAllContiguous} does not hold (an expanded,
+     * permuted or sliced input, a 3-D one with the channels innermost, a stepped weight or statistic): its
+     * TensorIterator computes {@code ((x - mean) * invstd) * weight + bias}, every operation rounded in the parameters'
+     * type (PyTorch's {@code param_t}: float32 for a float16 / bfloat16 input with float32 parameters, the input's type
+     * otherwise; Normalization.cpp is built without FMA, so on every capability), the missing weight 1 and bias 0 (which
+     * makes a -0 +0), in evaluation {@code invstd = 1 / sqrt(running_var + eps)} in tensor ops; written into
+     * {@code out}. A constant input (variance 0) gives exactly the bias here, and the bias plus a rounding of beta on the
+     * kernel's path: {@code batchnormformula/make_expected.py} under engine-cpu's test resources checks both formulas
+     * against PyTorch's bits. Before session 63 (or with {@code -Dember.batchNorm.oldFormula=true}, read at each call)
+     * the kernel's formula on every layout.
+     */
+    private static void batchNormElementwise(Tensor x, Tensor weight, Tensor bias, Tensor mean, Tensor invstd,
+                                             Tensor runningVar, boolean training, double eps, DType pt, Tensor out) {
+        try (GradMode off = Ember.noGrad()) {
+            int[] nd = new int[x.dim()];
+            java.util.Arrays.fill(nd, 1);
+            nd[1] = x.shape[1];
+            Tensor inv = training ? invstd
+                    : ArithmeticOps.cast(runningVar.reshape(-1), pt).add(eps).sqrt().reciprocal();
+            Tensor y = x.sub(mean.view(nd)).mul(inv.view(nd));
+            if (weight != null) {
+                y = y.mul(dense(weight, pt).view(nd));
+            }
+            y = bias != null ? y.add(dense(bias, pt).view(nd)) : y.add(0.0);
+            // the kernel's own output (no transform refuses the write, as into the statistics)
+            try (FuncCaptures.Scope w = FuncCaptures.engineWrite()) {
+                out.copy_(y);
+            }
+        }
     }
 
     /**
@@ -675,11 +718,19 @@ final class NormOps {
                         pt);
             }
         }
-        if (x.numel() > 0) {
+        // PyTorch's TensorIterator output where its CPU kernel would not run (see batchNormElementwise); on any device,
+        // so that the backends' host defaults (the CPU's kernels on host copies) keep giving the CPU's values
+        boolean elementwise = !x.device.isMeta() && x.numel() > 0
+                && !batchNormAllContiguous(x, weight, bias, runningMean, runningVar)
+                && !Boolean.getBoolean("ember.batchNorm.oldFormula");
+        if (x.numel() > 0 && (training || !elementwise)) {
             Tensor x3 = as(x, batch, c, l);
             x.backend.batchNorm(x3.storage(), x3.layout, storage(dense(weight, pt)), storage(dense(bias, pt)), training, eps,
                     mean.storage(), forwardInvstd.storage(), storage(unbiased), out.storage(),
                     clOut ? as(out, batch, c, l).layout : dev.ember.backend.Layout.contiguous(batch, c, l));
+        }
+        if (elementwise) {
+            batchNormElementwise(x, weight, bias, mean, invstd, runningVar, training, eps, pt, out);
         }
         if (training && (runningMean != null || runningVar != null) && x.numel() > 0) {
             // native_batch_norm's kernel writes the statistics (not its first argument): no transform refuses it

@@ -1058,8 +1058,12 @@ final class NormKernels {
                 }
             });
         } else {
+            // a float64 input and output: PyTorch's alpha and beta in double (see alphaDouble); before session 63 (or
+            // -Dember.batchNorm.oldFormula=true) (x - mean) * (invstd * weight) + bias
+            boolean f64 = fused && x.dtype == DType.FLOAT64 && out.dtype == DType.FLOAT64
+                    && !Boolean.getBoolean("ember.batchNorm.oldFormula");
             batchNormBuffered(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels, serial,
-                    block, f32 && out.dtype == DType.FLOAT32, fma, f32);
+                    block, f32 && out.dtype == DType.FLOAT32, f64, fma, f32);
         }
         if (training) {
             storeVector(mu, mean);
@@ -1091,9 +1095,10 @@ final class NormKernels {
      * {@code batchnormbits/make_expected.py} under the test resources), so these follow {@link CpuCapability#mulAdd}
      * (rounded twice on {@code DEFAULT}).
      * Every path takes it for a float32 input and output (the rows of doubles too, so that the paths keep agreeing bit
-     * for bit); PyTorch's non-contiguous path computes {@code ((x - mean) * invstd) * weight + bias} instead, not
-     * reproduced. {@code -Dember.cpu.batchNorm.doubleNormalize=true} (read at each call) takes the path before session
-     * 58 everywhere: {@code (x - mean) * (invstd * weight) + bias} in double, rounded once.
+     * for bit); where PyTorch takes its TensorIterator instead (an input contiguous in no format, a stepped parameter),
+     * {@code ((x - mean) * invstd) * weight + bias}, NormOps computes that output (session 63).
+     * {@code -Dember.cpu.batchNorm.doubleNormalize=true} (read at each call) takes the path before session 58
+     * everywhere: {@code (x - mean) * (invstd * weight) + bias} in double, rounded once.
      */
     private static float alpha(double[] is, double[] w, int c) {
         float invstd = (float) is[c];
@@ -1139,11 +1144,27 @@ final class NormKernels {
         return CpuCapability.mulAdd(fma, -(float) mu[c], alpha, b == null ? 0f : (float) b[c]);
     }
 
+    /**
+     * {@link #alpha} of a float64 input: {@code invstd * weight} in double. PyTorch's contiguous and channels-last
+     * kernels compute float64 as float32 ({@code x * alpha + beta} over {@code Vectorized<double>}, both multiply-adds
+     * fused on the FMA builds, rounded twice on {@code DEFAULT}; {@code batchnormformula/make_expected.py} under the test
+     * resources checks it), so the output is {@code mulAdd(x, alpha, betaDouble)}; its other path (an input contiguous
+     * in no format) is NormOps' ({@code ((x - mean) * invstd) * weight + bias}).
+     */
+    private static double alphaDouble(double[] is, double[] w, int c) {
+        return w == null ? is[c] : is[c] * w[c];
+    }
+
+    /** {@code beta = bias - mean * alpha} in double, fused where {@code fma} (see {@link #alphaDouble}). */
+    private static double betaDouble(boolean fma, double[] mu, double alpha, double[] b, int c) {
+        return CpuCapability.mulAdd(fma, -mu[c], alpha, b == null ? 0.0 : b[c]);
+    }
+
     /** {@link #batchNorm} through rows of doubles ({@link #load}, {@link #store}): any dtype and strides. */
     private static void batchNormBuffered(CpuStorage x, Layout xl, boolean training, double eps, int batch, int len,
                                           long count, double[] w, double[] b, double[] mu, double[] is, double[] uv,
                                           CpuStorage out, Layout ol, int channels, boolean serial, int block,
-                                          boolean fused, boolean fma, boolean f32) {
+                                          boolean fused, boolean f64, boolean fma, boolean f32) {
         CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] row = new double[len];
             double[] acc = new double[LANES];
@@ -1185,11 +1206,14 @@ final class NormKernels {
                 double shift = b == null ? 0 : b[c];
                 float alpha = alpha(is, w, c);
                 float beta = beta(fma, mu, alpha, b, c);
+                double alpha64 = alphaDouble(is, w, c);
+                double beta64 = betaDouble(fma, mu, alpha64, b, c);
                 for (int n = 0; n < batch; n++) {
                     load(x, at(xl, n, c), xl.stride(2), len, row);
                     for (int l = 0; l < len; l++) {
                         // a float32 input and output: PyTorch's float alpha and beta (see alpha), exact in the double
                         row[l] = fused ? CpuCapability.mulAdd(fma, (float) row[l], alpha, beta)
+                                : f64 ? CpuCapability.mulAdd(fma, row[l], alpha64, beta64)
                                 : (row[l] - mu[c]) * scale + shift;
                     }
                     store(row, len, out, at(ol, n, c), ol.stride(2));
