@@ -134,6 +134,7 @@ def rows():
     xg, bg, attg, wg, lbg = leaf(x), leaf(bias), leaf(att), leaf(lnw), leaf(lnb)
     l65g, lVg, embg, ag, bmg = leaf(logits65), leaf(logitsV), leaf(emb), leaf(a), leaf(b)
     qg, kg, vg = leaf(q), leaf(k), leaf(v)
+    x64g = leaf(x64)
 
     def rms_norm(t, w, eps):
         return t * torch.rsqrt(t.pow(2).mean(-1, keepdim=True) + eps) * w
@@ -209,6 +210,8 @@ def rows():
         ("softmax(1) [16,128,512]", lambda: x.softmax(1)),
         ("log_softmax(-1) [16,128,512]", lambda: x.log_softmax(-1)),
         ("log_softmax(-1) [16384,64]", lambda: x64.log_softmax(-1)),
+        # session 63: the backward over short rows (dx's values as the upstream gradient, no new draws)
+        ("log_softmax(-1) [16384,64] fwd+bwd", fb(lambda: x64g.log_softmax(-1), dx.reshape(16384, 64), x64g)),
         ("log_softmax(1) [16,128,512]", lambda: x.log_softmax(1)),
         ("softmax(1) fwd+bwd", fb(lambda: xg.softmax(1), dx, xg)),
         ("log_softmax(1) fwd+bwd", fb(lambda: xg.log_softmax(1), dx, xg)),

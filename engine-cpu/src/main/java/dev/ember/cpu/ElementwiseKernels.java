@@ -1954,6 +1954,15 @@ final class ElementwiseKernels {
                                 float[] lanes);
 
         /**
+         * Softmax's or log-softmax's gradient over {@code rows} contiguous rows of {@code n} ({@link #softmaxRowsFit})
+         * from {@code g[go:]} and the forward's result {@code y[yo:]} into {@code o[oo:]}, {@link #softmaxBackwardRow}'s
+         * bits, a block of rows at a time; {@code scratch} holds at least 256 floats: see
+         * {@link VectorSoftmaxRows#backwardRows}.
+         */
+        void softmaxBackwardRows(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int rows, boolean log,
+                                 float[] scratch);
+
+        /**
          * {@link RnnKernels#lstmBackward}'s arithmetic for one row's first elements, on whole vectors, each lane
          * computing what the scalar loop computes in the same order (so the same bits; {@code gOut} may be null);
          * returns how many of the {@code h} elements it did.

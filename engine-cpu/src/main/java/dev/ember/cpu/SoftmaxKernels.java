@@ -162,7 +162,9 @@ final class SoftmaxKernels {
      * incoming gradient {@code g} and the forward's result {@code y} (any layouts of one shape) into the row-major
      * {@code out}. Over the last dimension: PyTorch's {@code _vec_host_softmax_backward_lastdim} a row at a time
      * ({@link FloatLoops#softmaxBackwardRow}), rows in parallel, a row that is not contiguous through a scratch copy;
-     * over another, {@link #backwardColumns}. Every layout gives the same bits.
+     * short rows of contiguous operands a block of rows at a time ({@link FloatLoops#softmaxBackwardRows}, the same
+     * bits; {@link #BACKWARD_ROW_AT_A_TIME_PROPERTY} keeps the row kernel); over another, {@link #backwardColumns}.
+     * Every layout gives the same bits.
      */
     static void softmaxBackward(CpuStorage g, Layout gl, CpuStorage y, Layout yl, int dim, boolean log,
                                 CpuStorage out) {
@@ -188,6 +190,15 @@ final class SoftmaxKernels {
         // rows at offset + r n where contiguous: rowStart's divisions per row took a tenth of a row's time at n = 128
         boolean gRows = gl.isContiguous();
         boolean yRows = yl.isContiguous();
+        if (gRows && yRows && LOOPS.softmaxRowsFit(n) && !Boolean.getBoolean(BACKWARD_ROW_AT_A_TIME_PROPERTY)) {
+            // short rows, a block at a time (VectorSoftmaxRows): the same bits with the rows' sums side by side
+            int go = gl.offset();
+            int yo = yl.offset();
+            CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, 4L * n), (task, from, to) ->
+                    LOOPS.softmaxBackwardRows(ga, go + from * n, ya, yo + from * n, o, from * n, n, to - from, log,
+                            new float[256]));
+            return;
+        }
         // one exp for log-softmax's rows, a few products and sums: counted as four passes
         CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, 4L * n), (task, from, to) -> {
             float[] gRow = gStride == 1 ? null : new float[n];
@@ -251,6 +262,13 @@ final class SoftmaxKernels {
      * bits; read at each call, for before/after measurements).
      */
     static final String ROW_AT_A_TIME_PROPERTY = "ember.softmax.rowAtATime";
+
+    /**
+     * The system property that keeps the backward's row kernel ({@link FloatLoops#softmaxBackwardRow}) a row at a time
+     * for short contiguous rows over the last dimension, in place of {@link FloatLoops#softmaxBackwardRows}'s blocks of
+     * rows (the same bits; read at each call, for before/after measurements).
+     */
+    static final String BACKWARD_ROW_AT_A_TIME_PROPERTY = "ember.softmax.backwardRowAtATime";
 
     /**
      * The system property that restores the column-at-a-time loops over a dimension other than the last (a vector of

@@ -3046,6 +3046,12 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void softmaxBackwardRows(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int rows,
+                                    boolean log, float[] scratch) {
+        VectorSoftmaxRows.backwardRows(g, go, y, yo, o, oo, n, rows, log, scratch);
+    }
+
+    @Override
     public void geluKernel(float[] x, int xo, float[] o, int oo, int n) {
         VectorGeluErf.gelu(x, xo, o, oo, n);
     }
