@@ -459,7 +459,9 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         int bound = S.loopBound(2 * n);
         if (!oldComplexShuffles()) {
             int i = 0;
-            if (!oldComplexLanes()) {
+            if (!oldComplexLanes() && !uncountedPairLoops()) {
+                i = mulParts(x, xo, y, yo, o, oo, bound - bound % (2 * S.length()));
+            } else if (!oldComplexLanes()) {
                 // two vectors of pairs at a time, split into parts (see PARTS_OF_TWO_VECTORS): ar br - ai bi and
                 // ar bi + ai br, the same rounded products in the same order as below
                 for (int step = 2 * S.length(); i + step <= bound; i += step) {
@@ -531,7 +533,9 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         FloatVector one = FloatVector.broadcast(S, 1f);
         boolean rearrange = oldDivRearrange();
         int i = 0;
-        if (!rearrange && !oldComplexLanes()) {
+        if (!rearrange && !oldComplexLanes() && !uncountedPairLoops()) {
+            i = divParts(x, xo, y, yo, o, oo, bound - bound % (2 * S.length()));
+        } else if (!rearrange && !oldComplexLanes()) {
             // two vectors of pairs at a time, split into parts (see PARTS_OF_TWO_VECTORS): one division of each kind
             // for both, each lane's operations and operands those of the loop below
             for (int step = 2 * S.length(); i + step <= bound; i += step) {
@@ -612,6 +616,91 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             r.intoArray(o, oo + i);
         }
         return bound / 2;
+    }
+
+    /**
+     * {@code -Dember.complex.uncountedPairLoops=true} (read per call, for before/after timings): {@link #complexMul}'s
+     * and {@link #complexDiv}'s two-vector loops run in place with the exit test {@code i + step <= bound} of session
+     * 60, which C2 (JDK 17) does not compile as a counted loop: each of an iteration's four loads and two stores keeps
+     * its range check and every iteration polls for a safepoint. By default {@link #mulParts} and {@link #divParts}
+     * run the same steps to {@code end = bound - bound % step} on {@code i < end}, a counted loop whose range checks
+     * C2 takes out of the loop; the same operations on the same lanes, so the same bits (ComplexLanesTest).
+     */
+    private static boolean uncountedPairLoops() {
+        return Boolean.getBoolean("ember.complex.uncountedPairLoops");
+    }
+
+    /**
+     * {@link #complexMul}'s two-vector loop (see PARTS_OF_TWO_VECTORS) over the floats {@code [0, end)} from each
+     * offset, {@code end} a multiple of two vectors, as a counted loop; returns {@code end}.
+     */
+    private static int mulParts(float[] x, int xo, float[] y, int yo, float[] o, int oo, int end) {
+        for (int i = 0; i < end; i += 2 * S.length()) {
+            FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
+            FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
+            FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
+            FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector br = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector bi = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector re = ar.mul(br).sub(ai.mul(bi));
+            FloatVector im = ar.mul(bi).add(ai.mul(br));
+            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
+                    .intoArray(o, oo + i);
+            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
+                    .intoArray(o, oo + i + S.length());
+        }
+        return end;
+    }
+
+    /**
+     * {@link #complexDiv}'s two-vector loop (see PARTS_OF_TWO_VECTORS) over the floats {@code [0, end)} from each
+     * offset, {@code end} a multiple of two vectors, as a counted loop; returns {@code end}.
+     */
+    private static int divParts(float[] x, int xo, float[] y, int yo, float[] o, int oo, int end) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int i = 0; i < end; i += 2 * S.length()) {
+            FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
+            FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
+            FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
+            FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector c = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector d = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector ac = c.abs();
+            FloatVector ad = d.abs();
+            VectorMask<Float> big = ac.compare(VectorOperators.GE, ad);
+            FloatVector p = d.blend(c, big);
+            FloatVector q = c.blend(d, big);
+            FloatVector rat = q.div(p);
+            FloatVector scl = one.div(p.add(q.mul(rat)));
+            FloatVector nar = ar.neg();
+            // |c| >= |d|: (a + b rat) scl, (b + (-a) rat) scl; else (b + a rat) scl, ((-a) + b rat) scl
+            FloatVector re = ai.blend(ar, big).add(ar.blend(ai, big).mul(rat)).mul(scl);
+            FloatVector im = nar.blend(ai, big).add(ai.blend(nar, big).mul(rat)).mul(scl);
+            if (p.compare(VectorOperators.EQ, 0f).anyTrue()) {
+                VectorMask<Float> zero = ac.compare(VectorOperators.EQ, 0f).and(ad.compare(VectorOperators.EQ, 0f));
+                if (zero.anyTrue()) {
+                    re = re.blend(ar.div(ac), zero); // a zero divisor: a / |c|, b / |d|
+                    im = im.blend(ai.div(ad), zero);
+                }
+            }
+            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
+                    .intoArray(o, oo + i);
+            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
+                    .intoArray(o, oo + i + S.length());
+        }
+        return end;
     }
 
     @Override
