@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * subnormals, |c| = |d|), lengths around the two-vector step (1, 3, 4, 5, 7, 8, 9, ... 1023, 4099), broadcast, 0-dim,
  * strided, transposed and conjugate operands, runs starting inside their storage, out of place and in place; repeated
  * so that C2's code is compared too. The counted form of the two-vector loops (session 63) against the uncounted one
- * ({@code -Dember.complex.uncountedPairLoops=true}) the same way.
+ * ({@code -Dember.complex.uncountedPairLoops=true}) the same way, and a product with a broadcast factor on whole
+ * vectors against the scalar loop ({@code -Dember.complex.scalarBroadcastMul=true}).
  */
 class ComplexLanesTest {
     private static final String OLD = "ember.cpu.complex.oldLanes";
@@ -54,6 +55,11 @@ class ComplexLanesTest {
             im[i] = r.nextInt(10) == 0 ? (r.nextBoolean() ? re[i] : -re[i]) : part(r);
         }
         return Tensor.complex(Tensor.tensor(re).reshape(shape), Tensor.tensor(im).reshape(shape));
+    }
+
+    /** The 0-dim complex64 tensor {@code re + im j}. */
+    private static Tensor pair(float re, float im) {
+        return Tensor.complex(Tensor.tensor(new float[] {re}).reshape(), Tensor.tensor(new float[] {im}).reshape());
     }
 
     /** The interleaved parts as float bits, every NaN as one value. */
@@ -196,6 +202,37 @@ class ComplexLanesTest {
         assertArrayEquals(mul, bits(with(uncounted, () -> a.mul(b))), "the uncounted product, compiled");
         assertArrayEquals(bits(with(OLD, () -> a.div(b))), div, "the one-vector quotient");
         assertArrayEquals(bits(with(OLD, () -> a.mul(b))), mul, "the one-vector product");
+    }
+
+    /**
+     * A product with a broadcast factor on its whole vectors (session 63) against the scalar loop
+     * ({@code -Dember.complex.scalarBroadcastMul=true}), bit for bit: the cases above (0-dim and row-broadcast factors
+     * on either side), then compiled over many calls, the broadcast pair first and second, special values included.
+     */
+    @Test
+    void broadcastFactorKeepsTheScalarLoopsBits() {
+        String scalar = "ember.complex.scalarBroadcastMul";
+        int compared = compare(scalar, "mul", Tensor::mul, true, false);
+        assertTrue(compared > 6000, "compared " + compared);
+        Random r = new Random(631);
+        Tensor a = draw(r, 4099);
+        Tensor rows = draw(r, 7, 1000);
+        Tensor column = draw(r, 7, 1);
+        List<Tensor> pairs = new ArrayList<>();
+        for (float special : SPECIAL) {
+            pairs.add(pair(special, part(r)));
+            pairs.add(pair(part(r), special));
+        }
+        for (Tensor w : pairs) {
+            int[] right = bits(with(scalar, () -> a.mul(w)));
+            int[] left = bits(with(scalar, () -> w.mul(a)));
+            int[] byColumn = bits(with(scalar, () -> rows.mul(column)));
+            for (int call = 0; call < 40; call++) {
+                assertArrayEquals(right, bits(a.mul(w)), "z * " + w + ", call " + call);
+                assertArrayEquals(left, bits(w.mul(a)), w + " * z, call " + call);
+                assertArrayEquals(byColumn, bits(rows.mul(column)), "rows * column, call " + call);
+            }
+        }
     }
 
     /** Complex128 does not take the float vector loops: the property changes nothing there. */

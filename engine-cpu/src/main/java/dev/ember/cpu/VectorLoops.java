@@ -659,6 +659,41 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     /**
+     * Two vectors of pairs at a time, split into parts (see PARTS_OF_TWO_VECTORS), times the broadcast pair: the
+     * products and sums of {@link #mulParts} with one factor's parts in every lane (session 63; before, the scalar
+     * loop took every pair of such a run).
+     */
+    @Override
+    public int complexMulByPair(float[] v, int vo, float cr, float ci, boolean pairFirst, float[] o, int oo, int n) {
+        int bound = S.loopBound(2 * n);
+        int end = bound - bound % (2 * S.length());
+        FloatVector pr = FloatVector.broadcast(S, cr);
+        FloatVector pi = FloatVector.broadcast(S, ci);
+        for (int i = 0; i < end; i += 2 * S.length()) {
+            FloatVector v0 = FloatVector.fromArray(S, v, vo + i);
+            FloatVector v1 = FloatVector.fromArray(S, v, vo + i + S.length());
+            FloatVector vr = v0.blend(v1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector vi = v1.blend(v0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector re;
+            FloatVector im;
+            if (pairFirst) {
+                re = pr.mul(vr).sub(pi.mul(vi));
+                im = pr.mul(vi).add(pi.mul(vr));
+            } else {
+                re = vr.mul(pr).sub(vi.mul(pi));
+                im = vr.mul(pi).add(vi.mul(pr));
+            }
+            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
+                    .intoArray(o, oo + i);
+            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
+                    .intoArray(o, oo + i + S.length());
+        }
+        return end / 2;
+    }
+
+    /**
      * {@link #complexDiv}'s two-vector loop (see PARTS_OF_TWO_VECTORS) over the floats {@code [0, end)} from each
      * offset, {@code end} a multiple of two vectors, as a counted loop; returns {@code end}.
      */
