@@ -235,6 +235,37 @@ class ComplexLanesTest {
         }
     }
 
+    /**
+     * A quotient by a broadcast divisor on whole vectors (session 63) against the scalar loop
+     * ({@code -Dember.complex.scalarBroadcastDiv=true}), bit for bit: the cases above, then compiled over many calls
+     * with 0-dim divisors of special parts (zeros of both signs, infinities, NaN, subnormals, |c| = |d|) and a column.
+     */
+    @Test
+    void broadcastDivisorKeepsTheScalarLoopsBits() {
+        String scalar = "ember.complex.scalarBroadcastDiv";
+        int compared = compare(scalar, "div", Tensor::div, true, false);
+        assertTrue(compared > 6000, "compared " + compared);
+        Random r = new Random(632);
+        Tensor a = draw(r, 4099);
+        Tensor rows = draw(r, 7, 1000);
+        Tensor column = draw(r, 7, 1);
+        List<Tensor> divisors = new ArrayList<>();
+        for (float special : SPECIAL) {
+            divisors.add(pair(special, part(r)));
+            divisors.add(pair(part(r), special));
+            divisors.add(pair(special, -special));
+        }
+        divisors.add(pair(0f, -0f));
+        for (Tensor w : divisors) {
+            int[] quotient = bits(with(scalar, () -> a.div(w)));
+            int[] byColumn = bits(with(scalar, () -> rows.div(column)));
+            for (int call = 0; call < 30; call++) {
+                assertArrayEquals(quotient, bits(a.div(w)), "z / " + w + ", call " + call);
+                assertArrayEquals(byColumn, bits(rows.div(column)), "rows / column, call " + call);
+            }
+        }
+    }
+
     /** Complex128 does not take the float vector loops: the property changes nothing there. */
     @Test
     void complex128IsUntouched() {

@@ -2013,6 +2013,15 @@ final class ElementwiseKernels {
         int complexDiv(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
 
         /**
+         * {@link ComplexKernels#div}'s quotient of each of {@code n} contiguous pairs {@code x[xo..]} by the one pair
+         * {@code (c, d)} (a broadcast divisor) on the first whole two-vector steps: the branch, ratio and scale of
+         * {@code (c, d)} computed once as the scalar form computes them, then each pair's sums and products in the
+         * scalar form's order (so the same bits); a zero divisor is left to the caller (returns 0). Returns how many
+         * pairs it did.
+         */
+        int complexDivByPair(float[] x, int xo, float c, float d, float[] o, int oo, int n);
+
+        /**
          * {@link ComplexKernels}' complex64 exp (Sleef's form) on the first whole vectors of {@code n} contiguous
          * interleaved pairs, each lane as the scalar form (so the same bits); returns how many pairs it did.
          */

@@ -714,6 +714,49 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     /**
+     * Two vectors of pairs at a time, split into parts (see PARTS_OF_TWO_VECTORS), divided by the broadcast pair
+     * {@code (c, d)}: {@code ComplexKernels.divF}'s operations, the divisor's branch, ratio and scale once (session 63;
+     * before, the scalar loop took every pair of such a run).
+     */
+    @Override
+    public int complexDivByPair(float[] x, int xo, float c, float d, float[] o, int oo, int n) {
+        float ac = Math.abs(c);
+        float ad = Math.abs(d);
+        if (ac == 0 && ad == 0) {
+            return 0; // a / |c|, b / |d|: the scalar loop's
+        }
+        boolean big = ac >= ad;
+        float rat = big ? d / c : c / d;
+        float scl = 1f / (big ? c + d * rat : d + c * rat);
+        int bound = S.loopBound(2 * n);
+        int end = bound - bound % (2 * S.length());
+        FloatVector r = FloatVector.broadcast(S, rat);
+        FloatVector sc = FloatVector.broadcast(S, scl);
+        for (int i = 0; i < end; i += 2 * S.length()) {
+            FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
+            FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector re;
+            FloatVector im;
+            if (big) {
+                re = ar.add(ai.mul(r)).mul(sc); // (a + b rat) scl
+                im = ai.sub(ar.mul(r)).mul(sc); // (b - a rat) scl
+            } else {
+                re = ar.mul(r).add(ai).mul(sc); // (a rat + b) scl
+                im = ai.mul(r).sub(ar).mul(sc); // (b rat - a) scl
+            }
+            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
+                    .intoArray(o, oo + i);
+            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
+                    .intoArray(o, oo + i + S.length());
+        }
+        return end / 2;
+    }
+
+    /**
      * {@link #complexDiv}'s two-vector loop (see PARTS_OF_TWO_VECTORS) over the floats {@code [0, end)} from each
      * offset, {@code end} a multiple of two vectors, as a counted loop; returns {@code end}.
      */
