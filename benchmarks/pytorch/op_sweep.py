@@ -148,6 +148,7 @@ def rows():
     # complex64 [16,128,256] from x's and y's first 256 columns (no further draws), as OpSweep's
     cz = torch.complex(x[..., :256].contiguous(), y[..., :256].contiguous())
     cw = torch.complex(y[..., :256].contiguous(), x[..., :256].contiguous())
+    cs = torch.complex(torch.tensor(0.3), torch.tensor(-1.7))  # a 0-dim complex64 factor
     # batch_norm in training over a ResNet's first stage, [32,64,32,32] (drawn last: the rows above keep their data)
     img, dimg, bnw, bnb = randn(32, 64, 32, 32), randn(32, 64, 32, 32), randn(64), randn(64)
     bn_mean, bn_var = torch.zeros(64), torch.ones(64)
@@ -270,6 +271,7 @@ def rows():
         ("zeros_like [16,128,512]", lambda: torch.zeros_like(x)),
         ("complex add [16,128,256]", lambda: cz + cw),
         ("complex mul [16,128,256]", lambda: cz * cw),
+        ("complex mul by 0-dim [16,128,256]", lambda: cz * cs),
         ("complex div [16,128,256]", lambda: cz / cw),
         ("complex exp [16,128,256]", lambda: torch.exp(cz)),
         ("complex sqrt [16,128,256]", lambda: torch.sqrt(cz)),

@@ -19,7 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * composition from real ops (c10::complex's operator/): wide random magnitudes and the specials (signed zeros,
  * infinities and NaN in each part, huge and tiny parts where the quotient's branches and its zero-divisor rule meet,
  * subnormals, |c| = |d|), lengths around the two-vector step (1, 3, 4, 5, 7, 8, 9, ... 1023, 4099), broadcast, 0-dim,
- * strided, transposed and conjugate operands, out of place and in place; repeated so that C2's code is compared too.
+ * strided, transposed and conjugate operands, runs starting inside their storage, out of place and in place; repeated
+ * so that C2's code is compared too. The counted form of the two-vector loops (session 63) against the uncounted one
+ * ({@code -Dember.complex.uncountedPairLoops=true}) the same way, and a product with a broadcast factor on whole
+ * vectors against the scalar loop ({@code -Dember.complex.scalarBroadcastMul=true}).
  */
 class ComplexLanesTest {
     private static final String OLD = "ember.cpu.complex.oldLanes";
@@ -54,6 +57,11 @@ class ComplexLanesTest {
         return Tensor.complex(Tensor.tensor(re).reshape(shape), Tensor.tensor(im).reshape(shape));
     }
 
+    /** The 0-dim complex64 tensor {@code re + im j}. */
+    private static Tensor pair(float re, float im) {
+        return Tensor.complex(Tensor.tensor(new float[] {re}).reshape(), Tensor.tensor(new float[] {im}).reshape());
+    }
+
     /** The interleaved parts as float bits, every NaN as one value. */
     private static int[] bits(Tensor z) {
         float[] p = z.resolveConj().viewAsReal().contiguous().toFloatArray();
@@ -86,10 +94,18 @@ class ComplexLanesTest {
         c.add(new Tensor[] {draw(r, 21, 11).t(), draw(r, 11, 21)});
         c.add(new Tensor[] {draw(r, 257).conj(), draw(r, 257).conj()});
         c.add(new Tensor[] {draw(r, 100), draw(r, 100).conj()});
+        // contiguous runs that start inside their storage (the loops' offsets)
+        c.add(new Tensor[] {draw(r, 3, 1000).select(0, 1), draw(r, 2, 1001).select(0, 1).narrow(0, 1, 1000)});
         return c;
     }
 
     private static int compare(String name, BinaryOperator<Tensor> op, boolean inPlace, boolean composedDiv) {
+        return compare(OLD, name, op, inPlace, composedDiv);
+    }
+
+    /** {@code op} with {@code property} set against without, over {@link #cases}, out of place and in place. */
+    private static int compare(String property, String name, BinaryOperator<Tensor> op, boolean inPlace,
+                               boolean composedDiv) {
         Random r = new Random(60);
         int compared = 0;
         for (Tensor[] ab : cases(r)) {
@@ -97,7 +113,7 @@ class ComplexLanesTest {
             Tensor b = ab[1];
             String what = name + " " + Arrays.toString(a.shape()) + ", " + Arrays.toString(b.shape());
             Tensor now = op.apply(a, b);
-            Tensor before = with(OLD, () -> op.apply(a, b));
+            Tensor before = with(property, () -> op.apply(a, b));
             assertEquals(DType.COMPLEX64, now.dtype(), what);
             assertArrayEquals(before.shape(), now.shape(), what);
             assertArrayEquals(bits(before), bits(now), what);
@@ -110,10 +126,10 @@ class ComplexLanesTest {
                 Tensor y = a.clone();
                 if (name.equals("div")) {
                     x.div_(b);
-                    with(OLD, () -> y.div_(b));
+                    with(property, () -> y.div_(b));
                 } else {
                     x.mul_(b);
-                    with(OLD, () -> y.mul_(b));
+                    with(property, () -> y.mul_(b));
                 }
                 assertArrayEquals(bits(y), bits(x), "in place " + what);
                 if (composedDiv) {
@@ -155,6 +171,99 @@ class ComplexLanesTest {
         }
         assertArrayEquals(div, bits(with(OLD, () -> a.div(b))), "the one-vector quotient, compiled");
         assertArrayEquals(mul, bits(with(OLD, () -> a.mul(b))), "the one-vector product, compiled");
+    }
+
+    /**
+     * The two-vector loops run as counted loops (session 63) against their earlier exit test
+     * ({@code -Dember.complex.uncountedPairLoops=true}): the same steps over the same pairs, bit for bit, on every case
+     * above, then compiled (C2) over many calls of a long run and of one that starts inside its storage.
+     */
+    @Test
+    void countedLoopsKeepTheUncountedLoopsBits() {
+        String uncounted = "ember.complex.uncountedPairLoops";
+        int compared = compare(uncounted, "div", Tensor::div, true, false)
+                + compare(uncounted, "mul", Tensor::mul, true, false);
+        assertTrue(compared > 12000, "compared " + compared);
+        Random r = new Random(63);
+        Tensor a = draw(r, 4099);
+        Tensor b = draw(r, 4099);
+        Tensor c = draw(r, 2, 4099).select(0, 1);
+        int[] div = bits(with(uncounted, () -> a.div(b)));
+        int[] mul = bits(with(uncounted, () -> a.mul(b)));
+        int[] divOffset = bits(with(uncounted, () -> c.div(b)));
+        int[] mulOffset = bits(with(uncounted, () -> b.mul(c)));
+        for (int call = 0; call < 400; call++) {
+            assertArrayEquals(div, bits(a.div(b)), "div, call " + call);
+            assertArrayEquals(mul, bits(a.mul(b)), "mul, call " + call);
+            assertArrayEquals(divOffset, bits(c.div(b)), "div from an offset, call " + call);
+            assertArrayEquals(mulOffset, bits(b.mul(c)), "mul from an offset, call " + call);
+        }
+        assertArrayEquals(div, bits(with(uncounted, () -> a.div(b))), "the uncounted quotient, compiled");
+        assertArrayEquals(mul, bits(with(uncounted, () -> a.mul(b))), "the uncounted product, compiled");
+        assertArrayEquals(bits(with(OLD, () -> a.div(b))), div, "the one-vector quotient");
+        assertArrayEquals(bits(with(OLD, () -> a.mul(b))), mul, "the one-vector product");
+    }
+
+    /**
+     * A product with a broadcast factor on its whole vectors (session 63) against the scalar loop
+     * ({@code -Dember.complex.scalarBroadcastMul=true}), bit for bit: the cases above (0-dim and row-broadcast factors
+     * on either side), then compiled over many calls, the broadcast pair first and second, special values included.
+     */
+    @Test
+    void broadcastFactorKeepsTheScalarLoopsBits() {
+        String scalar = "ember.complex.scalarBroadcastMul";
+        int compared = compare(scalar, "mul", Tensor::mul, true, false);
+        assertTrue(compared > 6000, "compared " + compared);
+        Random r = new Random(631);
+        Tensor a = draw(r, 4099);
+        Tensor rows = draw(r, 7, 1000);
+        Tensor column = draw(r, 7, 1);
+        List<Tensor> pairs = new ArrayList<>();
+        for (float special : SPECIAL) {
+            pairs.add(pair(special, part(r)));
+            pairs.add(pair(part(r), special));
+        }
+        for (Tensor w : pairs) {
+            int[] right = bits(with(scalar, () -> a.mul(w)));
+            int[] left = bits(with(scalar, () -> w.mul(a)));
+            int[] byColumn = bits(with(scalar, () -> rows.mul(column)));
+            for (int call = 0; call < 40; call++) {
+                assertArrayEquals(right, bits(a.mul(w)), "z * " + w + ", call " + call);
+                assertArrayEquals(left, bits(w.mul(a)), w + " * z, call " + call);
+                assertArrayEquals(byColumn, bits(rows.mul(column)), "rows * column, call " + call);
+            }
+        }
+    }
+
+    /**
+     * A quotient by a broadcast divisor on whole vectors (session 63) against the scalar loop
+     * ({@code -Dember.complex.scalarBroadcastDiv=true}), bit for bit: the cases above, then compiled over many calls
+     * with 0-dim divisors of special parts (zeros of both signs, infinities, NaN, subnormals, |c| = |d|) and a column.
+     */
+    @Test
+    void broadcastDivisorKeepsTheScalarLoopsBits() {
+        String scalar = "ember.complex.scalarBroadcastDiv";
+        int compared = compare(scalar, "div", Tensor::div, true, false);
+        assertTrue(compared > 6000, "compared " + compared);
+        Random r = new Random(632);
+        Tensor a = draw(r, 4099);
+        Tensor rows = draw(r, 7, 1000);
+        Tensor column = draw(r, 7, 1);
+        List<Tensor> divisors = new ArrayList<>();
+        for (float special : SPECIAL) {
+            divisors.add(pair(special, part(r)));
+            divisors.add(pair(part(r), special));
+            divisors.add(pair(special, -special));
+        }
+        divisors.add(pair(0f, -0f));
+        for (Tensor w : divisors) {
+            int[] quotient = bits(with(scalar, () -> a.div(w)));
+            int[] byColumn = bits(with(scalar, () -> rows.div(column)));
+            for (int call = 0; call < 30; call++) {
+                assertArrayEquals(quotient, bits(a.div(w)), "z / " + w + ", call " + call);
+                assertArrayEquals(byColumn, bits(rows.div(column)), "rows / column, call " + call);
+            }
+        }
     }
 
     /** Complex128 does not take the float vector loops: the property changes nothing there. */

@@ -559,6 +559,10 @@ public final class OpSweep {
         Tensor cw = Tensor.complex(y.narrow(2, 0, 256).contiguous(), x.narrow(2, 0, 256).contiguous());
         r.add(new Row("complex add [16,128,256]", () -> cz.add(cw)));
         r.add(new Row("complex mul [16,128,256]", () -> cz.mul(cw)));
+        // a 0-dim complex factor (a tensor, not a Python number): the broadcast element's run (session 63)
+        Tensor cs = Tensor.complex(Tensor.tensor(new float[] {0.3f}).reshape(),
+                Tensor.tensor(new float[] {-1.7f}).reshape());
+        r.add(new Row("complex mul by 0-dim [16,128,256]", () -> cz.mul(cs)));
         r.add(new Row("complex div [16,128,256]", () -> cz.div(cw)));
         r.add(new Row("complex exp [16,128,256]", cz::exp));
         r.add(new Row("complex sqrt [16,128,256]", cz::sqrt));

@@ -72,9 +72,12 @@ final class ComplexKernels {
             float[] y = (float[]) b.array;
             float[] o = (float[]) dst.array;
             ElementwiseKernels.FloatLoops loops = ElementwiseKernels.scalarComplex() ? null : ElementwiseKernels.loops();
+            boolean byPair = loops != null && !scalarBroadcastDiv();
             loop.run((off, n, st) -> {
                 int i = loops != null && st[0] == 2 && st[1] == 2 && st[2] == 2
-                        ? loops.complexDiv(x, off[1], y, off[2], o, off[0], n) : 0;
+                        ? loops.complexDiv(x, off[1], y, off[2], o, off[0], n)
+                        : byPair && st[0] == 2 && st[1] == 2 && st[2] == 0
+                        ? loops.complexDivByPair(x, off[1], y[off[2]], y[off[2] + 1], o, off[0], n) : 0;
                 for (; i < n; i++) {
                     int oi = off[0] + i * st[0];
                     int xi = off[1] + i * st[1];
@@ -95,6 +98,16 @@ final class ComplexKernels {
                 }
             }, true);
         }
+    }
+
+    /**
+     * {@code -Dember.complex.scalarBroadcastDiv=true} (read per call, for before/after timings): a complex64 run divided
+     * by a broadcast element takes the scalar loop on every pair, as before session 63, instead of
+     * {@link ElementwiseKernels.FloatLoops#complexDivByPair} on its whole vectors (the divisor's ratio and scale computed
+     * once, each pair's operations those of {@link #divF}, so the same bits).
+     */
+    static boolean scalarBroadcastDiv() {
+        return Boolean.getBoolean("ember.complex.scalarBroadcastDiv");
     }
 
     /** {@code (a + bi) / (c + di)} in float ({@link #div}), into {@code o[oi]} and {@code o[oi + 1]}. */

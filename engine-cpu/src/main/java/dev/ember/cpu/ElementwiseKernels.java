@@ -1001,10 +1001,16 @@ final class ElementwiseKernels {
             float[] y = (float[]) b.array;
             float[] o = (float[]) dst.array;
             boolean vector = LOOPS != null && !scalarComplex();
+            boolean byPair = vector && !scalarBroadcastMul();
             loop.run((off, n, st) -> {
                 int v = !FUSED_SCALAR_MUL ? n : vectorForm(st) ? SleefFloat.vectorPart(2 * n) / 2 : 0;
                 int i = vector && st[0] == 2 && st[1] == 2 && st[2] == 2
-                        ? LOOPS.complexMul(x, off[1], y, off[2], o, off[0], v) : 0;
+                        ? LOOPS.complexMul(x, off[1], y, off[2], o, off[0], v)
+                        : !byPair || st[0] != 2 ? 0
+                        : st[1] == 2 && st[2] == 0 ? LOOPS.complexMulByPair(x, off[1], y[off[2]], y[off[2] + 1], false,
+                                o, off[0], v)
+                        : st[1] == 0 && st[2] == 2 ? LOOPS.complexMulByPair(y, off[2], x[off[1]], x[off[1] + 1], true,
+                                o, off[0], v) : 0;
                 for (; i < n; i++) {
                     int xi = off[1] + i * st[1];
                     int yi = off[2] + i * st[2];
@@ -1046,6 +1052,16 @@ final class ElementwiseKernels {
                 }
             }, true);
         }
+    }
+
+    /**
+     * {@code -Dember.complex.scalarBroadcastMul=true} (read per call, for before/after timings): a complex64 run whose
+     * one factor is a broadcast element ({@code z * w} with {@code w} 0-dim, or broadcast along the last dimension) takes
+     * the scalar loop on every pair, as before session 63, instead of {@link FloatLoops#complexMulByPair} on its whole
+     * vectors (the same products in the same order, so the same bits).
+     */
+    static boolean scalarBroadcastMul() {
+        return Boolean.getBoolean("ember.complex.scalarBroadcastMul");
     }
 
     /**
@@ -1991,11 +2007,28 @@ final class ElementwiseKernels {
         int complexMul(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
 
         /**
+         * {@link #complexMul}'s form where one factor is the one pair {@code (cr, ci)} (a broadcast element): the first
+         * whole two-vector steps of {@code n} contiguous pairs {@code v[vo..]}, each product {@code (cr, ci) v} if
+         * {@code pairFirst}, else {@code v (cr, ci)}, with the factors in that order ({@code re = ar br - ai bi},
+         * {@code im = ar bi + ai br}, each product rounded); returns how many pairs it did.
+         */
+        int complexMulByPair(float[] v, int vo, float cr, float ci, boolean pairFirst, float[] o, int oo, int n);
+
+        /**
          * {@link ComplexKernels#div}'s complex quotient (c10::complex's branches, chosen lane by lane by blends: each
          * lane's operations are the scalar form's, so the same values; a NaN result's sign may differ) on the first
          * whole vectors of {@code n} contiguous interleaved pairs from each offset; returns how many pairs it did.
          */
         int complexDiv(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
+
+        /**
+         * {@link ComplexKernels#div}'s quotient of each of {@code n} contiguous pairs {@code x[xo..]} by the one pair
+         * {@code (c, d)} (a broadcast divisor) on the first whole two-vector steps: the branch, ratio and scale of
+         * {@code (c, d)} computed once as the scalar form computes them, then each pair's sums and products in the
+         * scalar form's order (so the same bits); a zero divisor is left to the caller (returns 0). Returns how many
+         * pairs it did.
+         */
+        int complexDivByPair(float[] x, int xo, float c, float d, float[] o, int oo, int n);
 
         /**
          * {@link ComplexKernels}' complex64 exp (Sleef's form) on the first whole vectors of {@code n} contiguous

@@ -483,29 +483,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         int bound = S.loopBound(2 * n);
         if (!oldComplexShuffles()) {
             int i = 0;
-            if (!oldComplexLanes()) {
-                // two vectors of pairs at a time, split into parts (see PARTS_OF_TWO_VECTORS): ar br - ai bi and
-                // ar bi + ai br, the same rounded products in the same order as below
-                for (int step = 2 * S.length(); i + step <= bound; i += step) {
-                    FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
-                    FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
-                    FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
-                    FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
-                    FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
-                            .reinterpretAsFloats(), IMAG_LANES);
-                    FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
-                            .reinterpretAsFloats(), REAL_LANES);
-                    FloatVector br = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
-                            .reinterpretAsFloats(), IMAG_LANES);
-                    FloatVector bi = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
-                            .reinterpretAsFloats(), REAL_LANES);
-                    FloatVector re = ar.mul(br).sub(ai.mul(bi));
-                    FloatVector im = ar.mul(bi).add(ai.mul(br));
-                    re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
-                            IMAG_LANES).intoArray(o, oo + i);
-                    im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
-                            REAL_LANES).intoArray(o, oo + i + S.length());
-                }
+            if (!oldComplexLanes() && !uncountedPairLoops()) {
+                i = mulParts(x, xo, y, yo, o, oo, bound - bound % (2 * S.length()));
+            } else if (!oldComplexLanes()) {
+                i = mulPartsUncounted(x, xo, y, yo, o, oo, bound);
             }
             for (; i < bound; i += S.length()) {
                 FloatVector a = FloatVector.fromArray(S, x, xo + i);
@@ -555,45 +536,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         FloatVector one = FloatVector.broadcast(S, 1f);
         boolean rearrange = oldDivRearrange();
         int i = 0;
-        if (!rearrange && !oldComplexLanes()) {
-            // two vectors of pairs at a time, split into parts (see PARTS_OF_TWO_VECTORS): one division of each kind
-            // for both, each lane's operations and operands those of the loop below
-            for (int step = 2 * S.length(); i + step <= bound; i += step) {
-                FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
-                FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
-                FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
-                FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
-                FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
-                        .reinterpretAsFloats(), IMAG_LANES);
-                FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
-                        .reinterpretAsFloats(), REAL_LANES);
-                FloatVector c = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
-                        .reinterpretAsFloats(), IMAG_LANES);
-                FloatVector d = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
-                        .reinterpretAsFloats(), REAL_LANES);
-                FloatVector ac = c.abs();
-                FloatVector ad = d.abs();
-                VectorMask<Float> big = ac.compare(VectorOperators.GE, ad);
-                FloatVector p = d.blend(c, big);
-                FloatVector q = c.blend(d, big);
-                FloatVector rat = q.div(p);
-                FloatVector scl = one.div(p.add(q.mul(rat)));
-                FloatVector nar = ar.neg();
-                // |c| >= |d|: (a + b rat) scl, (b + (-a) rat) scl; else (b + a rat) scl, ((-a) + b rat) scl
-                FloatVector re = ai.blend(ar, big).add(ar.blend(ai, big).mul(rat)).mul(scl);
-                FloatVector im = nar.blend(ai, big).add(ai.blend(nar, big).mul(rat)).mul(scl);
-                if (p.compare(VectorOperators.EQ, 0f).anyTrue()) {
-                    VectorMask<Float> zero = ac.compare(VectorOperators.EQ, 0f).and(ad.compare(VectorOperators.EQ, 0f));
-                    if (zero.anyTrue()) {
-                        re = re.blend(ar.div(ac), zero); // a zero divisor: a / |c|, b / |d|
-                        im = im.blend(ai.div(ad), zero);
-                    }
-                }
-                re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
-                        .intoArray(o, oo + i);
-                im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
-                        .intoArray(o, oo + i + S.length());
-            }
+        if (!rearrange && !oldComplexLanes() && !uncountedPairLoops()) {
+            i = divParts(x, xo, y, yo, o, oo, bound - bound % (2 * S.length()));
+        } else if (!rearrange && !oldComplexLanes()) {
+            i = divPartsUncounted(x, xo, y, yo, o, oo, bound);
         }
         for (; i < bound; i += S.length()) {
             FloatVector a = FloatVector.fromArray(S, x, xo + i); // a, b
@@ -636,6 +582,247 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             r.intoArray(o, oo + i);
         }
         return bound / 2;
+    }
+
+    /**
+     * {@code -Dember.complex.uncountedPairLoops=true} (read per call, for before/after timings): {@link #complexMul}'s
+     * and {@link #complexDiv}'s two-vector loops run with the exit test {@code i + step <= bound} of session 60
+     * ({@link #mulPartsUncounted}, {@link #divPartsUncounted}), which C2 (JDK 17) does not compile as a counted loop:
+     * each of an iteration's four loads and two stores keeps its range check and every iteration polls for a
+     * safepoint. By default {@link #mulParts} and {@link #divParts}
+     * run the same steps to {@code end = bound - bound % step} on {@code i < end}, a counted loop whose range checks
+     * C2 takes out of the loop; the same operations on the same lanes, so the same bits (ComplexLanesTest).
+     */
+    private static boolean uncountedPairLoops() {
+        return Boolean.getBoolean("ember.complex.uncountedPairLoops");
+    }
+
+    /**
+     * {@link #complexMul}'s two-vector loop as in session 60 ({@code -Dember.complex.uncountedPairLoops=true}): its exit
+     * test {@code i + step <= bound} is not a counted loop for C2; in a method of its own so that the old path stays a
+     * compile root apart from the dispatch (a vector loop beside a property dispatch was recompiled with its vectors
+     * boxed once the other branch had warmed up, session 61); returns the floats it did.
+     */
+    private static int mulPartsUncounted(float[] x, int xo, float[] y, int yo, float[] o, int oo, int bound) {
+        int i = 0;
+        for (int step = 2 * S.length(); i + step <= bound; i += step) {
+            FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
+            FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
+            FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
+            FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
+                    .reinterpretAsFloats(), IMAG_LANES);
+            FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
+                    .reinterpretAsFloats(), REAL_LANES);
+            FloatVector br = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
+                    .reinterpretAsFloats(), IMAG_LANES);
+            FloatVector bi = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
+                    .reinterpretAsFloats(), REAL_LANES);
+            FloatVector re = ar.mul(br).sub(ai.mul(bi));
+            FloatVector im = ar.mul(bi).add(ai.mul(br));
+            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES).intoArray(o, oo + i);
+            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES).intoArray(o, oo + i + S.length());
+        }
+        return i;
+    }
+
+    /**
+     * {@link #complexDiv}'s two-vector loop as in session 60 ({@code -Dember.complex.uncountedPairLoops=true}), in a
+     * method of its own for the same reason as {@link #mulPartsUncounted}; returns the floats it did.
+     */
+    private static int divPartsUncounted(float[] x, int xo, float[] y, int yo, float[] o, int oo, int bound) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (int step = 2 * S.length(); i + step <= bound; i += step) {
+            FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
+            FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
+            FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
+            FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
+                    .reinterpretAsFloats(), IMAG_LANES);
+            FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
+                    .reinterpretAsFloats(), REAL_LANES);
+            FloatVector c = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
+                    .reinterpretAsFloats(), IMAG_LANES);
+            FloatVector d = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
+                    .reinterpretAsFloats(), REAL_LANES);
+            FloatVector ac = c.abs();
+            FloatVector ad = d.abs();
+            VectorMask<Float> big = ac.compare(VectorOperators.GE, ad);
+            FloatVector p = d.blend(c, big);
+            FloatVector q = c.blend(d, big);
+            FloatVector rat = q.div(p);
+            FloatVector scl = one.div(p.add(q.mul(rat)));
+            FloatVector nar = ar.neg();
+            // |c| >= |d|: (a + b rat) scl, (b + (-a) rat) scl; else (b + a rat) scl, ((-a) + b rat) scl
+            FloatVector re = ai.blend(ar, big).add(ar.blend(ai, big).mul(rat)).mul(scl);
+            FloatVector im = nar.blend(ai, big).add(ai.blend(nar, big).mul(rat)).mul(scl);
+            if (p.compare(VectorOperators.EQ, 0f).anyTrue()) {
+                VectorMask<Float> zero = ac.compare(VectorOperators.EQ, 0f).and(ad.compare(VectorOperators.EQ, 0f));
+                if (zero.anyTrue()) {
+                    re = re.blend(ar.div(ac), zero); // a zero divisor: a / |c|, b / |d|
+                    im = im.blend(ai.div(ad), zero);
+                }
+            }
+            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
+                    .intoArray(o, oo + i);
+            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
+                    .intoArray(o, oo + i + S.length());
+        }
+        return i;
+    }
+
+    /**
+     * {@link #complexMul}'s two-vector loop (see PARTS_OF_TWO_VECTORS) over the floats {@code [0, end)} from each
+     * offset, {@code end} a multiple of two vectors, as a counted loop; returns {@code end}.
+     */
+    private static int mulParts(float[] x, int xo, float[] y, int yo, float[] o, int oo, int end) {
+        for (int i = 0; i < end; i += 2 * S.length()) {
+            FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
+            FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
+            FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
+            FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector br = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector bi = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector re = ar.mul(br).sub(ai.mul(bi));
+            FloatVector im = ar.mul(bi).add(ai.mul(br));
+            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
+                    .intoArray(o, oo + i);
+            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
+                    .intoArray(o, oo + i + S.length());
+        }
+        return end;
+    }
+
+    /**
+     * Two vectors of pairs at a time, split into parts (see PARTS_OF_TWO_VECTORS), times the broadcast pair: the
+     * products and sums of {@link #mulParts} with one factor's parts in every lane (session 63; before, the scalar
+     * loop took every pair of such a run).
+     */
+    @Override
+    public int complexMulByPair(float[] v, int vo, float cr, float ci, boolean pairFirst, float[] o, int oo, int n) {
+        int bound = S.loopBound(2 * n);
+        int end = bound - bound % (2 * S.length());
+        FloatVector pr = FloatVector.broadcast(S, cr);
+        FloatVector pi = FloatVector.broadcast(S, ci);
+        for (int i = 0; i < end; i += 2 * S.length()) {
+            FloatVector v0 = FloatVector.fromArray(S, v, vo + i);
+            FloatVector v1 = FloatVector.fromArray(S, v, vo + i + S.length());
+            FloatVector vr = v0.blend(v1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector vi = v1.blend(v0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector re;
+            FloatVector im;
+            if (pairFirst) {
+                re = pr.mul(vr).sub(pi.mul(vi));
+                im = pr.mul(vi).add(pi.mul(vr));
+            } else {
+                re = vr.mul(pr).sub(vi.mul(pi));
+                im = vr.mul(pi).add(vi.mul(pr));
+            }
+            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
+                    .intoArray(o, oo + i);
+            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
+                    .intoArray(o, oo + i + S.length());
+        }
+        return end / 2;
+    }
+
+    /**
+     * Two vectors of pairs at a time, split into parts (see PARTS_OF_TWO_VECTORS), divided by the broadcast pair
+     * {@code (c, d)}: {@code ComplexKernels.divF}'s operations, the divisor's branch, ratio and scale once (session 63;
+     * before, the scalar loop took every pair of such a run).
+     */
+    @Override
+    public int complexDivByPair(float[] x, int xo, float c, float d, float[] o, int oo, int n) {
+        float ac = Math.abs(c);
+        float ad = Math.abs(d);
+        if (ac == 0 && ad == 0) {
+            return 0; // a / |c|, b / |d|: the scalar loop's
+        }
+        boolean big = ac >= ad;
+        float rat = big ? d / c : c / d;
+        float scl = 1f / (big ? c + d * rat : d + c * rat);
+        int bound = S.loopBound(2 * n);
+        int end = bound - bound % (2 * S.length());
+        FloatVector r = FloatVector.broadcast(S, rat);
+        FloatVector sc = FloatVector.broadcast(S, scl);
+        for (int i = 0; i < end; i += 2 * S.length()) {
+            FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
+            FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector re;
+            FloatVector im;
+            if (big) {
+                re = ar.add(ai.mul(r)).mul(sc); // (a + b rat) scl
+                im = ai.sub(ar.mul(r)).mul(sc); // (b - a rat) scl
+            } else {
+                re = ar.mul(r).add(ai).mul(sc); // (a rat + b) scl
+                im = ai.mul(r).sub(ar).mul(sc); // (b rat - a) scl
+            }
+            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
+                    .intoArray(o, oo + i);
+            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
+                    .intoArray(o, oo + i + S.length());
+        }
+        return end / 2;
+    }
+
+    /**
+     * {@link #complexDiv}'s two-vector loop (see PARTS_OF_TWO_VECTORS) over the floats {@code [0, end)} from each
+     * offset, {@code end} a multiple of two vectors, as a counted loop; returns {@code end}.
+     */
+    private static int divParts(float[] x, int xo, float[] y, int yo, float[] o, int oo, int end) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int i = 0; i < end; i += 2 * S.length()) {
+            FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
+            FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
+            FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
+            FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector c = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                    IMAG_LANES);
+            FloatVector d = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                    REAL_LANES);
+            FloatVector ac = c.abs();
+            FloatVector ad = d.abs();
+            VectorMask<Float> big = ac.compare(VectorOperators.GE, ad);
+            FloatVector p = d.blend(c, big);
+            FloatVector q = c.blend(d, big);
+            FloatVector rat = q.div(p);
+            FloatVector scl = one.div(p.add(q.mul(rat)));
+            FloatVector nar = ar.neg();
+            // |c| >= |d|: (a + b rat) scl, (b + (-a) rat) scl; else (b + a rat) scl, ((-a) + b rat) scl
+            FloatVector re = ai.blend(ar, big).add(ar.blend(ai, big).mul(rat)).mul(scl);
+            FloatVector im = nar.blend(ai, big).add(ai.blend(nar, big).mul(rat)).mul(scl);
+            if (p.compare(VectorOperators.EQ, 0f).anyTrue()) {
+                VectorMask<Float> zero = ac.compare(VectorOperators.EQ, 0f).and(ad.compare(VectorOperators.EQ, 0f));
+                if (zero.anyTrue()) {
+                    re = re.blend(ar.div(ac), zero); // a zero divisor: a / |c|, b / |d|
+                    im = im.blend(ai.div(ad), zero);
+                }
+            }
+            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
+                    .intoArray(o, oo + i);
+            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
+                    .intoArray(o, oo + i + S.length());
+        }
+        return end;
     }
 
     @Override
