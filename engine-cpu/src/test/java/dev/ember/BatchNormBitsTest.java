@@ -4,12 +4,6 @@ import dev.ember.backend.CpuCapability;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,17 +30,7 @@ class BatchNormBitsTest {
     }
 
     private static Map<String, String> read() {
-        Map<String, String> out = new HashMap<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                BatchNormBitsTest.class.getResourceAsStream("/batchnormbits/expected.txt"), StandardCharsets.UTF_8))) {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                int tab = line.indexOf('\t');
-                out.put(line.substring(0, tab), line.substring(tab + 1));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
+        return ReferenceCases.strings("/batchnormbits/expected.txt");
     }
 
     private static String get(String key) {

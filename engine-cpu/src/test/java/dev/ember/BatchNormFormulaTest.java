@@ -5,12 +5,6 @@ import dev.ember.nn.Functional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -41,18 +35,7 @@ class BatchNormFormulaTest {
     }
 
     private static Map<String, String> read() {
-        Map<String, String> out = new HashMap<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                BatchNormFormulaTest.class.getResourceAsStream("/batchnormformula/expected.txt"),
-                StandardCharsets.UTF_8))) {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                int tab = line.indexOf('\t');
-                out.put(line.substring(0, tab), line.substring(tab + 1));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
+        return ReferenceCases.strings("/batchnormformula/expected.txt");
     }
 
     private static String get(String key) {
