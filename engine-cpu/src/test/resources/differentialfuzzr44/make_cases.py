@@ -729,6 +729,15 @@ def fixes():
                                     ([[1, 2], []], None), ([[[]], [[1], [2]]], I64)]):
         case("fix_tensor_empty_%d" % k, "tensor", {"data": data, "dtype": dt}, te)
 
+    # complex factories of an empty shape whose real view's strides pass the int range: Ember's view_as_real
+    # overflowed (session 63, seed 6344; the replay compares a complex result through its real view)
+    def sz(a, kw):
+        return getattr(torch, kw["op"])(kw["shape"], dtype=kw["dtype"])
+    for k, (op, shape, dt) in enumerate([("zeros", [0, 2147483647], C64), ("ones", [2, 0, 2147483647], C128),
+                                         ("empty", [0, 2147483647], C64)]):
+        case("fix_sizes_complex_%d" % k, "sizes", {"op": op, "shape": shape, "dtype": dt}, sz,
+             opt={"novalues": op == "empty"})
+
     # complex / polar: both inputs floating is checked before their types' match
     for k, (op, d1, d2) in enumerate([("complex", F32, I64), ("complex", F64, I64), ("polar", I64, I64),
                                       ("polar", F64, F32), ("complex", I64, F64)]):

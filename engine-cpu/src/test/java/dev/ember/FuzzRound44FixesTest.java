@@ -138,6 +138,23 @@ class FuzzRound44FixesTest {
         assertEquals("Could not infer dtype of String", e.getMessage());
     }
 
+    /**
+     * A complex tensor without elements whose real view's strides pass the int range ({@code zeros(0, 2147483647,
+     * dtype=complex64)}): view_as_real threw an ArithmeticException; the doubled stride now stops at
+     * {@code Integer.MAX_VALUE - 1}, as a contiguous empty shape's strides do, so view_as_complex takes it back (found by
+     * a round 44 hunt in session 63, seed 6344).
+     */
+    @Test
+    void complexFactoriesOfHugeEmptyShapesHaveARealView() {
+        matches("fix_sizes_complex_", 3);
+        Tensor z = Tensor.zeros(DType.COMPLEX64, 0, 2147483647);
+        Tensor r = z.viewAsReal();
+        assertArrayEquals(new int[] {0, 2147483647, 2}, r.shape());
+        assertArrayEquals(new int[] {0, 2147483647}, r.viewAsComplex().shape());
+        assertArrayEquals(new int[] {0, 2147483647},
+                Tensor.zeros(DType.FLOAT32, 0, 2147483647, 2).viewAsComplex().shape());
+    }
+
     /** complex / polar check both inputs floating (Half, Float or Double) before their types' match, as 2.x. */
     @Test
     void complexAndPolarCheckFloatingFirst() {
