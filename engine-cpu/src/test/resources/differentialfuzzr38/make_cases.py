@@ -1050,6 +1050,17 @@ def fixes():
     record("addbmm_", "fix", {"x": ft([3, 2], BOOL), "y": ft([2, 3, 1], BOOL), "z": ft([2, 1, 2], BOOL)},
            "addbmm_ beta=1.0 alpha=1.0", lambda q: q["x"].addbmm_(q["y"], q["z"]), None, True,
            "fix_addbmm_bool_kernel")
+    # baddbmm_ / addmv_ / addbmm_ of a leaf that requires grad into a product of another shape: autograd's
+    # check_inplace refuses the leaf before the kernel's shape check (session 63, seed 6538: Ember's shape check first)
+    record("baddbmm_", "fix", {"x": ft([2, 2], f64), "y": ft([2, 2, 3], f64), "z": ft([2, 3, 2], f64)},
+           "baddbmm_ beta=1.0 alpha=1.0", lambda q: q["x"].baddbmm_(q["y"], q["z"]), {"x": "rg"}, True,
+           "fix_baddbmm_leaf_before_shape")
+    record("addmv_", "fix", {"x": ft([1], f64), "y": ft([3, 2], f64), "z": ft([2], f64)},
+           "addmv_ beta=1.0 alpha=1.0", lambda q: q["x"].addmv_(q["y"], q["z"]), {"x": "gr"}, True,
+           "fix_addmv_leaf_before_shape")
+    record("addbmm_", "fix", {"x": ft([1, 2], f64), "y": ft([1, 2, 3], f64), "z": ft([1, 3, 2], f64)},
+           "addbmm_ beta=1.0 alpha=1.0", lambda q: q["x"].addbmm_(q["y"], q["z"]), {"x": "rg"}, True,
+           "fix_addbmm_leaf_before_shape")
 
 
 def main():

@@ -117,4 +117,16 @@ class FuzzRound38FixesTest {
         x.addbmm_(Tensor.ones(DType.FLOAT32, 0, 2, 3), Tensor.ones(DType.INT64, 0, 3, 2), 0.0, 1.0);
         assertArrayEquals(new double[4], x.toDoubleArray());
     }
+
+    /**
+     * baddbmm_ / addmv_ / addbmm_ of a leaf that requires grad into a product of another shape: PyTorch's autograd
+     * layer (check_inplace) refuses the leaf before the kernel's "Bad in-place call" shape check; Ember checked the
+     * shape first (found by a round 38 hunt in session 63, seed 6538). The leaf is left as it was.
+     */
+    @Test
+    void inplaceProductsRefuseALeafBeforeTheShape() {
+        matches("fix_baddbmm_leaf_before_shape");
+        matches("fix_addmv_leaf_before_shape");
+        matches("fix_addbmm_leaf_before_shape");
+    }
 }
