@@ -23,7 +23,6 @@ final class Creation {
     private Creation() {
     }
 
-    /** A new contiguous tensor, contents unspecified. */
     /**
      * {@code torch.full}'s first checks: it makes the tensor ({@code at::empty}) before it converts and fills the value,
      * so a negative size ("Trying to create tensor with negative dimension") and a storage size that overflows are
@@ -33,6 +32,7 @@ final class Creation {
         Shapes.storageNumel(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
     }
 
+    /** A new contiguous tensor, contents unspecified. */
     static Tensor empty(int[] shape, DType dtype, Device device) {
         long numel = Shapes.storageNumel(shape, dtype, device);
         Backend backend = Tensor.backendFor(device);
