@@ -659,6 +659,15 @@ def fixes():
        lambda v: torch.floor_divide(v["x"], 0))
     fx("boolMinusComplexRefused", "sub_s", F32, [("x", torch.tensor([True, False]))], "sub_s other=C:1.0,1.0",
        lambda v: torch.sub(v["x"], complex(1.0, 1.0)))
+    # softmax / log_softmax of an empty input into a complex type: the kernel (which refuses complex) never runs, and
+    # the autograd layer refuses the complex output of an input that requires grad (_softmax / _log_softmax are not in
+    # 2.x's GRADIENT_IMPLEMENTED_FOR_COMPLEX either); without grad an empty complex result (session 63, seed 6332)
+    fx("softmaxOfEmptyComplexDtypeRequiringGrad", "softmax", F32, [("x", torch.zeros(0, 3, 2, dtype=F32))],
+       "softmax dim=2 dtype=complex64", lambda v: v["x"].softmax(2, dtype=C64), grad=True)
+    fx("logSoftmaxOfEmptyComplexDtypeRequiringGrad", "log_softmax", F32, [("x", torch.zeros(2, 0, dtype=F64))],
+       "log_softmax dim=0 dtype=complex128", lambda v: v["x"].log_softmax(0, dtype=C128), grad=True)
+    fx("logSoftmaxOfEmptyComplexDtypeWithoutGrad", "log_softmax", F32, [("x", torch.zeros(5, 0, 2, dtype=BF16))],
+       "log_softmax dim=2 dtype=complex64", lambda v: v["x"].log_softmax(2, dtype=C64))
 
 
 def main():

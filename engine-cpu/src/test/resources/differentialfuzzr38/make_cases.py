@@ -113,6 +113,19 @@ def to_2x(op, a, kind, msg):
             msg.startswith("batch1 must be") and a["x"].dtype != a["y"].dtype)):
         return kind, "Input dtypes must be the same, got: input %s, batch1: %s, batch2: %s" % (
             TYPEMETA[a["x"].dtype], TYPEMETA[a["y"].dtype], TYPEMETA[a["z"].dtype])
+    # 2.x's addbmm_impl_ adds each batch's product by result.addmm_(batch1[b], batch2[b]) (the result has self's type):
+    # ADDMM_META's messages name the types ("self and mat2 must have the same dtype, but got Float and Double"; 1.13's
+    # ended at "dtype")
+    if op in ("addbmm", "addbmm_") and msg in ("self and mat2 must have the same dtype",
+                                               "mat1 and mat2 must have the same dtype"):
+        first = a["x"] if msg.startswith("self") else a["y"]
+        return kind, msg + ", but got %s and %s" % (SCALARTYPE[first.dtype], SCALARTYPE[a["z"].dtype])
+    # 2.x's conv_transpose2d: _convolution's check_input_same_type_as_parameters before the slow kernel (1.13's said
+    # "expected scalar type Float but found Double")
+    if op == "conv_transpose2d" and msg.startswith("expected scalar type") and a["x"].dtype != a["w"].dtype:
+        names = {F64: "torch.DoubleTensor", F32: "torch.FloatTensor"}
+        return kind, "Input type (%s) and weight type (%s) should be the same" % (names[a["x"].dtype],
+                                                                                   names[a["w"].dtype])
     # 2.x's mm (and matmul of two matrices, which calls it): TORCH_META_FUNC(mm) checks the ranks and the sizes, then
     # mm_out_cpu's addmm_impl_cpu_ (LinearAlgebra.cpp) checks "expected m1 and m2 to have the same dtype, but got:
     # long int != double" before its kernel's type dispatch (1.13: "expected scalar type Long but found Double", or
@@ -125,7 +138,8 @@ def to_2x(op, a, kind, msg):
     # rank and type, the dtypes, the dim and the number of indices, "source tensor shape must match self tensor shape,
     # excluding the specified dimension. Got self.shape = [5] source.shape = [1, 2]"; 1.13 had no such check and its
     # kernel refused later ("source.dim() (2) must one or zero ...", or the slices' iterator's broadcast message)
-    if op in ("index_add_", "index_reduce_"):
+    # (after the autograd layer's check_inplace: a leaf that requires grad is refused first, in 2.x too)
+    if op in ("index_add_", "index_reduce_") and "leaf Variable" not in msg:
         first = index_func_meta_2x(a, int(re.search(r"dim=(-?\d+)", S_LINE[0]).group(1)))
         if first is not None and first[1].startswith("source tensor shape must match"):
             return first
@@ -1021,6 +1035,32 @@ def fixes():
            lambda q: q["x"].atan2_(q["y"]), None, True, "fix_atan2_broadcast_before_cast")
     record("lerp_", "fix", {"x": ft([2, 3], i64), "y": ft([4, 3], i64)}, "lerp_ weight=0.5",
            lambda q: q["x"].lerp_(q["y"], 0.5), None, True, "fix_lerp_shape_before_kernel")
+    # addbmm_ / addbmm of mixed types: addmm_'s meta checks per batch, self's type against batch2's first (session 63,
+    # seed 6438: Ember gave bmm's "expected scalar type Double but found Float")
+    f32 = F32
+    record("addbmm_", "fix", {"x": ft([2, 1], f32), "y": ft([1, 2, 1], f64), "z": ft([1, 1, 1], f32)},
+           "addbmm_ beta=1.0 alpha=1.0", lambda q: q["x"].addbmm_(q["y"], q["z"]), {"x": "T"}, True,
+           "fix_addbmm_mat1_dtype")
+    record("addbmm_", "fix", {"x": ft([2, 3], f64), "y": ft([2, 2, 4], f32), "z": ft([2, 4, 3], f32)},
+           "addbmm_ beta=0.5 alpha=2.0", lambda q: q["x"].addbmm_(q["y"], q["z"], beta=0.5, alpha=2.0), None, True,
+           "fix_addbmm_self_dtype")
+    record("addbmm_", "fix", {"x": ft([2, 2], i64), "y": ft([1, 2, 3], i64), "z": ft([1, 3, 2], f64)},
+           "addbmm_ beta=1.0 alpha=1.0", lambda q: q["x"].addbmm_(q["y"], q["z"]), None, True,
+           "fix_addbmm_self_dtype_int")
+    record("addbmm_", "fix", {"x": ft([3, 2], BOOL), "y": ft([2, 3, 1], BOOL), "z": ft([2, 1, 2], BOOL)},
+           "addbmm_ beta=1.0 alpha=1.0", lambda q: q["x"].addbmm_(q["y"], q["z"]), None, True,
+           "fix_addbmm_bool_kernel")
+    # baddbmm_ / addmv_ / addbmm_ of a leaf that requires grad into a product of another shape: autograd's
+    # check_inplace refuses the leaf before the kernel's shape check (session 63, seed 6538: Ember's shape check first)
+    record("baddbmm_", "fix", {"x": ft([2, 2], f64), "y": ft([2, 2, 3], f64), "z": ft([2, 3, 2], f64)},
+           "baddbmm_ beta=1.0 alpha=1.0", lambda q: q["x"].baddbmm_(q["y"], q["z"]), {"x": "rg"}, True,
+           "fix_baddbmm_leaf_before_shape")
+    record("addmv_", "fix", {"x": ft([1], f64), "y": ft([3, 2], f64), "z": ft([2], f64)},
+           "addmv_ beta=1.0 alpha=1.0", lambda q: q["x"].addmv_(q["y"], q["z"]), {"x": "gr"}, True,
+           "fix_addmv_leaf_before_shape")
+    record("addbmm_", "fix", {"x": ft([1, 2], f64), "y": ft([1, 2, 3], f64), "z": ft([1, 3, 2], f64)},
+           "addbmm_ beta=1.0 alpha=1.0", lambda q: q["x"].addbmm_(q["y"], q["z"]), {"x": "rg"}, True,
+           "fix_addbmm_leaf_before_shape")
 
 
 def main():

@@ -696,6 +696,13 @@ def fixes():
     for k, (shape, v, dt) in enumerate([([], complex(-2, 1.5), B), ([2], complex(0, 0), B), ([-1], complex(-2, 1.5), B),
                                         ([-1], complex(0, 1), F32), ([3], complex(0, 2), B)]):
         case("fix_full_%d" % k, "full", {"shape": shape, "value": v, "dtype": dt}, fu)
+    # ... and a float or int value too (at::empty first: the negative size, then the storage size's overflow, before
+    # the value's checked conversion; Ember checked the value first, session 63, seed 6344)
+    big = [2147483647, 2147483647, 2147483647]
+    for k, (shape, v, dt) in enumerate([([-1], -math.inf, U8), ([2, -3], 1e40, F32), ([-1], 300, I8), ([0, -2], 70000, I16),
+                                        (big, 300, U8), (big, 1e40, F32), (big, complex(1, 1), F32),
+                                        ([-4], 1e300, F16), ([3, -1], -1, B)]):
+        case("fix_full_sizes_%d" % k, "full", {"shape": shape, "value": v, "dtype": dt}, fu)
 
     def te(a, kw):
         return torch.tensor(kw["data"], dtype=kw["dtype"])
@@ -712,6 +719,24 @@ def fixes():
                                     ([[1, 2], [3, 300, 4]], U8), ([[1.5, 300.0], [2.0]], I8),
                                     ([[[1, 2], [3, 70000]], [[5, 6]]], I16), ([[0, -1], [2]], U8)]):
         case("fix_tensor_ragged_%d" % k, "tensor", {"data": data, "dtype": dt}, te)
+
+    # torch.tensor of data whose first elements' shape is empty: recursive_store never runs (numel 0), so ragged rows
+    # and numbers the type cannot hold are not checked; without dtype= the type is inferred over every element
+    # (session 63, seed 6444: Ember checked the rows)
+    for k, (data, dt) in enumerate([([[[], [], []], [[], []], [[], [], []]], None), ([[], [1, 2]], None),
+                                    ([[], [300]], U8), ([[], [complex(1, 2)]], I32), ([[], [complex(1, 2)]], None),
+                                    ([[], [True]], None), ([[], [[1.5]]], F64), ([[], [complex(0, 1)]], B),
+                                    ([[1, 2], []], None), ([[[]], [[1], [2]]], I64)]):
+        case("fix_tensor_empty_%d" % k, "tensor", {"data": data, "dtype": dt}, te)
+
+    # complex factories of an empty shape whose real view's strides pass the int range: Ember's view_as_real
+    # overflowed (session 63, seed 6344; the replay compares a complex result through its real view)
+    def sz(a, kw):
+        return getattr(torch, kw["op"])(kw["shape"], dtype=kw["dtype"])
+    for k, (op, shape, dt) in enumerate([("zeros", [0, 2147483647], C64), ("ones", [2, 0, 2147483647], C128),
+                                         ("empty", [0, 2147483647], C64)]):
+        case("fix_sizes_complex_%d" % k, "sizes", {"op": op, "shape": shape, "dtype": dt}, sz,
+             opt={"novalues": op == "empty"})
 
     # complex / polar: both inputs floating is checked before their types' match
     for k, (op, d1, d2) in enumerate([("complex", F32, I64), ("complex", F64, I64), ("polar", I64, I64),

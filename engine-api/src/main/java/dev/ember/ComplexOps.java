@@ -28,18 +28,33 @@ final class ComplexOps {
 
     // ------------------------------------------------------------------ the real view
 
-    /** The layout of the real view of a complex layout: a trailing dimension of the two parts, strides in parts. */
+    /**
+     * The layout of the real view of a complex layout: a trailing dimension of the two parts, strides in parts. A layout
+     * without elements addresses nothing: a doubled stride past the int range stops at {@code Integer.MAX_VALUE - 1}
+     * (PyTorch's is the exact double, which Ember's int strides cannot hold; view_as_real of
+     * {@code zeros(0, 2147483647, dtype=complex64)} is a view all the same).
+     */
     static Layout realLayout(Layout l) {
         int r = l.rank();
         int[] shape = Arrays.copyOf(l.shape(), r + 1);
         shape[r] = 2;
         int[] strides = new int[r + 1];
         int[] s = l.strides();
+        boolean empty = Layout.numel(l.shape()) == 0;
         for (int i = 0; i < r; i++) {
-            strides[i] = Math.multiplyExact(s[i], 2);
+            strides[i] = doubled(s[i], empty);
         }
         strides[r] = 1;
         return new Layout(shape, strides, Math.multiplyExact(l.offset(), 2));
+    }
+
+    /**
+     * A complex stride in parts of the real type: exact, or for a layout without elements (which addresses nothing)
+     * stopped at {@code Integer.MAX_VALUE - 1} (or {@code Integer.MIN_VALUE}) where the double passes the int range.
+     */
+    private static int doubled(int stride, boolean empty) {
+        long d = 2L * stride;
+        return empty ? (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE - 1, d)) : Math.toIntExact(d);
     }
 
     /**
@@ -261,8 +276,9 @@ final class ComplexOps {
     /** The layout of the real ({@code which} 0) or imaginary (1) parts of a complex layout, in parts of the real type. */
     private static Layout partLayout(Layout l, int which) {
         int[] strides = l.strides();
+        boolean empty = Layout.numel(l.shape()) == 0;
         for (int i = 0; i < strides.length; i++) {
-            strides[i] = Math.multiplyExact(strides[i], 2);
+            strides[i] = doubled(strides[i], empty);
         }
         return new Layout(l.shape(), strides, Math.addExact(Math.multiplyExact(l.offset(), 2), which));
     }

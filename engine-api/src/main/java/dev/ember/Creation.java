@@ -23,6 +23,15 @@ final class Creation {
     private Creation() {
     }
 
+    /**
+     * {@code torch.full}'s first checks: it makes the tensor ({@code at::empty}) before it converts and fills the value,
+     * so a negative size ("Trying to create tensor with negative dimension") and a storage size that overflows are
+     * refused before a value the type cannot hold.
+     */
+    static void checkFullSizes(int[] shape, DType dtype) {
+        Shapes.storageNumel(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
+    }
+
     /** A new contiguous tensor, contents unspecified. */
     static Tensor empty(int[] shape, DType dtype, Device device) {
         long numel = Shapes.storageNumel(shape, dtype, device);
@@ -266,6 +275,10 @@ final class Creation {
             Tensor out = ArithmeticOps.cast(inferred, dtype);
             inferred.close();
             return out;
+        }
+        Tensor empty = emptyFromData(data, dtype, device);
+        if (empty != null) {
+            return empty;
         }
         if (dtype != null && dtype.isComplex() || containsComplex(data)) {
             return fromComplexData(data, dtype, device);
@@ -512,6 +525,61 @@ final class Creation {
                 }
                 return a;
             }
+        }
+    }
+
+    /**
+     * {@code torch.tensor} of data whose shape (read along the first elements, as PyTorch's {@code compute_sizes})
+     * holds no elements: PyTorch's {@code internal_new_from_data} stores nothing then ({@code recursive_store} runs only
+     * for a nonzero numel), so the other rows' lengths and numbers are never checked ({@code torch.tensor([[], [1, 2]])}
+     * is an empty 2 x 0 tensor, {@code torch.tensor([[], [300]], dtype=torch.uint8)} too); without {@code dtype} the
+     * type is still inferred over every element ({@code infer_scalar_type}: an empty sequence is the default type, a
+     * complex number makes it complex, anything but a number or a sequence is refused). Null where the shape has
+     * elements.
+     */
+    private static Tensor emptyFromData(Object data, DType dtype, Device device) {
+        List<Integer> shapeList = new ArrayList<>();
+        Object innermost = data;
+        boolean empty = false;
+        for (Object probe = data; lengthOf(probe) >= 0; probe = elementAt(probe, 0)) {
+            innermost = probe;
+            shapeList.add(lengthOf(probe));
+            if (lengthOf(probe) == 0) {
+                empty = true;
+                break;
+            }
+        }
+        if (!empty) {
+            return null;
+        }
+        int[] shape = shapeList.stream().mapToInt(Integer::intValue).toArray();
+        DType target = dtype;
+        if (target == null) {
+            checkInferable(data);
+            target = containsComplex(data) ? Ember.getDefaultDtype().toComplex() : Ember.getDefaultDtype();
+            // nested int[], short[] or byte[] arrays keep their Java type, as a NumPy array's dtype is kept
+            Class<?> leaf = innermost.getClass().getComponentType();
+            if (leaf != null && arrayType(leaf) != null) {
+                target = arrayType(leaf);
+            }
+        }
+        return zeros(shape, target, device);
+    }
+
+    /** PyTorch's {@code infer_scalar_type} walk: every element a number (bool, integer, float, complex) or a sequence. */
+    private static void checkInferable(Object o) {
+        if (o instanceof Number || o instanceof Boolean || o instanceof Complex) {
+            return;
+        }
+        if (o != null && o.getClass().isArray() && o.getClass().getComponentType().isPrimitive()) {
+            return;
+        }
+        int len = lengthOf(o);
+        if (len < 0) {
+            throw new IllegalArgumentException("Could not infer dtype of " + (o == null ? "null" : o.getClass().getSimpleName()));
+        }
+        for (int i = 0; i < len; i++) {
+            checkInferable(elementAt(o, i));
         }
     }
 

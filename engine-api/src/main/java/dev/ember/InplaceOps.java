@@ -1234,7 +1234,12 @@ final class InplaceOps {
      * message; otherwise as {@link #inplace(Tensor, List, Function)}.
      */
     static Tensor inplaceProduct(Tensor self, List<Tensor> others, int[] outShape, Function<Tensor, Tensor> op) {
-        // the operands' checks (self broadcasting to the product's shape) come first, as PyTorch's
+        if (!self.lease().inference || InferenceMode.isEnabled()) {
+            // PyTorch's autograd layer (check_inplace: a leaf that requires grad, a view's rules) runs before the
+            // kernel's checks; an inference tensor has no autograd layer, its kernel checks first
+            checkInplace(self, others);
+        }
+        // then the operands' checks (self broadcasting to the product's shape), as PyTorch's
         if (outShape != null && Shapes.expandable(self.shape, outShape) && !Arrays.equals(outShape, self.shape)) {
             throw new IllegalArgumentException("Bad in-place call: input tensor size " + Shapes.str(self.shape)
                     + " and output tensor size " + Shapes.str(outShape) + " should match");

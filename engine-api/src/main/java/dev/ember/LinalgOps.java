@@ -706,23 +706,34 @@ final class LinalgOps {
             throw new IllegalArgumentException("Incompatible matrix sizes for bmm (" + batch1.shape[1] + "x" + batch1.shape[2]
                     + " and " + batch2.shape[1] + "x" + batch2.shape[2] + ")");
         }
-        checkScalarType(batch1, batch2);
-        checkScalarType(batch1, self);
-        if (batch1.dtype == DType.BOOL) {
-            throw Refusals.notImplemented("addbmm_impl_cpu_", DType.BOOL);
-        }
         int bs = batch1.shape[0];
         int n = batch1.shape[1];
         int k = batch1.shape[2];
         int p = batch2.shape[2];
-        checkEmptyInnerBeta(batch1.dtype, bs == 0 || k == 0, (long) n * p, beta);
+        if (bs > 0) {
+            // PyTorch's addbmm_impl_ adds each batch's product by result.addmm_(batch1[b], batch2[b]): addmm's meta
+            // checks (the result has self's type) and its kernel's dispatch; without batches it only scales self
+            if (self.dtype != batch2.dtype) {
+                throw new IllegalArgumentException("self and mat2 must have the same dtype, but got "
+                        + Format.scalarType(self.dtype) + " and " + Format.scalarType(batch2.dtype));
+            }
+            if (batch1.dtype != batch2.dtype) {
+                throw new IllegalArgumentException("mat1 and mat2 must have the same dtype, but got "
+                        + Format.scalarType(batch1.dtype) + " and " + Format.scalarType(batch2.dtype));
+            }
+            if (batch1.dtype == DType.BOOL) {
+                throw Refusals.notImplemented("addmm_impl_cpu_", DType.BOOL);
+            }
+        }
+        checkEmptyInnerBeta(self.dtype, bs == 0 || k == 0, (long) n * p, beta);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            // the sum of the batch's products is one product over the batch and inner dimensions together
+            // the sum of the batch's products is one product over the batch and inner dimensions together (none
+            // without batches: zeros of self's type, whatever the batches' types)
             int inner = Shapes.toSize((long) bs * k, "addbmm's inner dimension");
-            Tensor lhs = batch1.permute(1, 0, 2).reshape(n, inner);
-            Tensor rhs = batch2.reshape(inner, p);
-            out = combine(self, mm(lhs, rhs), beta, alpha);
+            Tensor product = bs == 0 ? Creation.zeros(new int[] {n, p}, self.dtype, self.device)
+                    : mm(batch1.permute(1, 0, 2).reshape(n, inner), batch2.reshape(inner, p));
+            out = combine(self, product, beta, alpha);
         }
         return ArithmeticOps.record(out, "AddbmmBackward0", new Tensor[] {self, batch1, batch2}, node -> {
             SavedTensor s2 = node.needsInputGrad(1) ? node.save(batch2) : null;

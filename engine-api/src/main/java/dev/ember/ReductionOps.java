@@ -431,6 +431,11 @@ final class ReductionOps {
         if (a.numel() == 0) {
             // nothing to normalize (a dimension of size 0): an empty result, as PyTorch
             out = Creation.empty(a.shape, a.dtype, a.device);
+            if (a.dtype.isComplex()) {
+                // the kernel that refuses complex never runs; PyTorch's autograd layer then refuses the complex output
+                // (_softmax / _log_softmax have no complex derivative: not in GRADIENT_IMPLEMENTED_FOR_COMPLEX)
+                LossOps.refuseComplexAutograd(log ? "_log_softmax" : "_softmax", a);
+            }
         } else try (GradMode off = Ember.noGrad()) {
             Tensor x = opmath(a);
             if (x.dtype == DType.FLOAT32 && x.dim() > 0 && x.backend.fusesSoftmax()) {

@@ -405,7 +405,7 @@ public final class Tensor implements AutoCloseable {
         Args.require(dtype, "full", "dtype", 1, "torch.dtype");
         Args.require(value, "full", "fill_value", 2, "Number");
         Args.require(shape, "full", "shape", 3, "tuple of ints");
-        Shapes.checkSizes(shape); // torch.full makes the tensor before it fills it: a negative size is refused first
+        Creation.checkFullSizes(shape, dtype);
         if (dtype == DType.BOOL) {
             // c10's cast of a complex Scalar to a real type takes the real part: full((3,), 2j, dtype=bool) is False
             return full(dtype, value.real() != 0 ? 1L : 0L, shape);
@@ -436,6 +436,7 @@ public final class Tensor implements AutoCloseable {
     public static Tensor full(DType dtype, long value, int... shape) {
         Args.require(dtype, "full", "dtype", 1, "torch.dtype");
         Args.require(shape, "full", "shape", 3, "tuple of ints");
+        Creation.checkFullSizes(shape, dtype);
         if (dtype != DType.INT64 && dtype != DType.UINT64) {
             return full(dtype, ArithmeticOps.fillValue(value, dtype), shape);
         }
@@ -447,6 +448,7 @@ public final class Tensor implements AutoCloseable {
     public static Tensor full(DType dtype, double value, int... shape) {
         Args.require(dtype, "full", "dtype", 1, "torch.dtype");
         Args.require(shape, "full", "shape", 3, "tuple of ints");
+        Creation.checkFullSizes(shape, dtype);
         ArithmeticOps.checkScalarFits(value, dtype);
         if (Double.doubleToRawLongBits(value) == 0L) { // +0.0 only: -0.0 must be filled
             return Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());

@@ -113,4 +113,17 @@ class FuzzRound32FixesTest {
     void boolMinusComplexIsRefused() {
         assertNull(check("boolMinusComplexRefused"));
     }
+
+    /**
+     * softmax / log_softmax of an empty input into a complex type, the input requiring grad: the kernel that refuses
+     * complex never runs, and PyTorch's autograd layer refuses the complex output ("_softmax does not support automatic
+     * differentiation for outputs with complex dtype."); Ember gave an empty complex result with a grad_fn (found by a
+     * round 32 hunt in session 63, seed 6332). Without grad the empty complex result stays.
+     */
+    @Test
+    void emptySoftmaxIntoAComplexTypeRefusesAutograd() {
+        assertNull(check("softmaxOfEmptyComplexDtypeRequiringGrad"));
+        assertNull(check("logSoftmaxOfEmptyComplexDtypeRequiringGrad"));
+        assertNull(check("logSoftmaxOfEmptyComplexDtypeWithoutGrad"));
+    }
 }

@@ -94,4 +94,39 @@ class FuzzRound38FixesTest {
     void lerpInPlaceChecksShapesBeforeTheKernelType() {
         matches("fix_lerp_shape_before_kernel");
     }
+
+    /**
+     * addbmm_ / addbmm of mixed types: PyTorch's addbmm_impl_ adds each batch by {@code result.addmm_(batch1[b],
+     * batch2[b])}, so addmm's meta refuses them in its words and order (self's type against batch2's, then batch1's),
+     * and a bool product in the addmm kernel's name; Ember gave bmm's "expected scalar type Double but found Float" and
+     * named an "addbmm_impl_cpu_" kernel (found by a round 38 hunt in session 63, seed 6438). Without batches
+     * addbmm_impl_ only scales self (PyTorch 1.13: addbmm(full((2, 2), 3.0), float64 [0, 2, 3], int64 [0, 3, 2],
+     * beta=0.5) is 1.5 in float32; beta 0 gives zeros), whatever the batches' types.
+     */
+    @Test
+    void addbmmOfMixedTypesRefusedAsAddmmPerBatch() {
+        matches("fix_addbmm_mat1_dtype");
+        matches("fix_addbmm_self_dtype");
+        matches("fix_addbmm_self_dtype_int");
+        matches("fix_addbmm_bool_kernel");
+        Tensor r = Tensor.full(new int[] {2, 2}, 3.0).addbmm(Tensor.ones(DType.FLOAT64, 0, 2, 3),
+                Tensor.ones(DType.INT64, 0, 3, 2), 0.5, 1.0);
+        assertEquals(DType.FLOAT32, r.dtype());
+        assertArrayEquals(new double[] {1.5, 1.5, 1.5, 1.5}, r.toDoubleArray());
+        Tensor x = Tensor.ones(DType.FLOAT64, 2, 2);
+        x.addbmm_(Tensor.ones(DType.FLOAT32, 0, 2, 3), Tensor.ones(DType.INT64, 0, 3, 2), 0.0, 1.0);
+        assertArrayEquals(new double[4], x.toDoubleArray());
+    }
+
+    /**
+     * baddbmm_ / addmv_ / addbmm_ of a leaf that requires grad into a product of another shape: PyTorch's autograd
+     * layer (check_inplace) refuses the leaf before the kernel's "Bad in-place call" shape check; Ember checked the
+     * shape first (found by a round 38 hunt in session 63, seed 6538). The leaf is left as it was.
+     */
+    @Test
+    void inplaceProductsRefuseALeafBeforeTheShape() {
+        matches("fix_baddbmm_leaf_before_shape");
+        matches("fix_addmv_leaf_before_shape");
+        matches("fix_addbmm_leaf_before_shape");
+    }
 }

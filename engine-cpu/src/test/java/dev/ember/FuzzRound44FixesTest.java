@@ -92,6 +92,19 @@ class FuzzRound44FixesTest {
     }
 
     /**
+     * full with a float or an int fill makes the tensor first as PyTorch's ({@code at::empty}, then {@code fill_}): a
+     * negative size, then a storage size that overflows, is refused before a value the type cannot hold (Ember
+     * checked the value first; found by a round 44 hunt in session 63, seed 6344).
+     */
+    @Test
+    void fullChecksTheSizesBeforeTheValue() {
+        matches("fix_full_sizes_", 9);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Tensor.full(DType.UINT8, 300L, 2, -1));
+        assertEquals("Trying to create tensor with negative dimension -1: [2, -1]", e.getMessage());
+    }
+
+    /**
      * torch.tensor of complex numbers into a real type: Python's conversion messages ("'complex' object cannot be
      * interpreted as an integer", "must be real number, not complex"); bool takes each number's truth.
      */
@@ -109,6 +122,37 @@ class FuzzRound44FixesTest {
     @Test
     void tensorOfRaggedDataRefusesAnEarlierOverflowFirst() {
         matches("fix_tensor_ragged_", 6);
+    }
+
+    /**
+     * torch.tensor of data whose shape along the first elements is empty: PyTorch's recursive_store runs only for a
+     * nonzero numel, so the other rows' lengths and values are never checked ({@code [[], [1, 2]]} is an empty 2 x 0
+     * float tensor); without dtype= the type is still inferred over every element (complex64 for a complex number).
+     * Ember checked the rows (found by a round 44 hunt in session 63, seed 6444). A shape with elements still checks.
+     */
+    @Test
+    void tensorOfDataWithAnEmptyShapeStoresNothing() {
+        matches("fix_tensor_empty_", 10);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Tensor.tensor(List.of(List.of(), List.of("x"))));
+        assertEquals("Could not infer dtype of String", e.getMessage());
+    }
+
+    /**
+     * A complex tensor without elements whose real view's strides pass the int range ({@code zeros(0, 2147483647,
+     * dtype=complex64)}): view_as_real threw an ArithmeticException; the doubled stride now stops at
+     * {@code Integer.MAX_VALUE - 1}, as a contiguous empty shape's strides do, so view_as_complex takes it back (found by
+     * a round 44 hunt in session 63, seed 6344).
+     */
+    @Test
+    void complexFactoriesOfHugeEmptyShapesHaveARealView() {
+        matches("fix_sizes_complex_", 3);
+        Tensor z = Tensor.zeros(DType.COMPLEX64, 0, 2147483647);
+        Tensor r = z.viewAsReal();
+        assertArrayEquals(new int[] {0, 2147483647, 2}, r.shape());
+        assertArrayEquals(new int[] {0, 2147483647}, r.viewAsComplex().shape());
+        assertArrayEquals(new int[] {0, 2147483647},
+                Tensor.zeros(DType.FLOAT32, 0, 2147483647, 2).viewAsComplex().shape());
     }
 
     /** complex / polar check both inputs floating (Half, Float or Double) before their types' match, as 2.x. */

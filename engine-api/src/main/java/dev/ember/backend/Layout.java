@@ -46,13 +46,14 @@ public final class Layout {
 
     /**
      * Row-major strides of a shape. A shape with no elements addresses nothing, so where its strides would pass
-     * {@code Integer.MAX_VALUE} they stop there.
+     * {@code Integer.MAX_VALUE} they stop at {@code Integer.MAX_VALUE - 1} (even, so that the real view of a complex
+     * layout and {@code view_as_complex} of a float one still take them).
      */
     public static int[] contiguousStrides(int[] shape) {
         int[] s = new int[shape.length];
         long acc = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
-            s[i] = (int) Math.min(acc, Integer.MAX_VALUE);
+            s[i] = acc > Integer.MAX_VALUE ? Integer.MAX_VALUE - 1 : (int) acc;
             acc = Math.min(acc * Math.max(shape[i], 1), 1L << 40);
         }
         return s;
