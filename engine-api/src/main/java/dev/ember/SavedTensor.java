@@ -165,10 +165,12 @@ final class SavedTensor {
                     : " Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
                     + "torch.autograd.set_detect_anomaly(True)."));
         }
-        if (owner != null && savedBy != null && tensor.gradFn == null && !tensor.differentiableView) {
-            // an output detached in place since it was saved: PyTorch unpacks a saved output with the node that saved
-            // it as its history (make_variable(data, Edge(saved_for, output_nr))), so a create_graph backward through
-            // the formula still records
+        if (owner != null && savedBy != null && !tensor.differentiableView
+                && (tensor.gradFn == null || tensor.gradFn == savedBy && GradMode.isEnabled())) {
+            // PyTorch unpacks a saved output as a new variable with the node that saved it as its history
+            // (make_variable(data, Edge(saved_for, output_nr))): an output detached in place since it was saved still
+            // records under create_graph, and a node of the double backward that saves the unpacked output names that
+            // node in its in-place error even after the output itself was changed in place (its grad_fn moved on)
             Tensor var = tensor.detach();
             var.gradFn = savedBy;
             var.outputNr = outputNr;
