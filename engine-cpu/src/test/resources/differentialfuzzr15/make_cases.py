@@ -87,6 +87,11 @@
 #     inside a transform Ember now takes prod_safe_zeros_backward as PyTorch does for functorch's wrapped inputs.)
 #   - complex sigmoid overflow: PyTorch's 1 / (1 + exp(-z)) gives NaN where exp(-z) overflows to (inf, -inf); Ember's
 #     sigmoid is the stable two-sided formula and gives 0 (vmap of sigmoid_(square(z @ z.mT)) with large z).
+#   - third and higher derivatives of layer_norm (a vjpfn/vjpfn/jacrev composition, session 63's seed 6315): PyTorch's
+#     layer_norm_double_backward reads the forward's saved mean and rstd, which carry no history to the input, so a
+#     derivative of the double backward treats them as constants and is wrong (pytorch/pytorch#175754; 2.x the same,
+#     its guard that raises instead was reverted); Ember's double backward is the composite of differentiable ops and
+#     agrees with F.layer_norm written out by hand (x - mean) * rsqrt(var + eps). Second derivatives agree.
 import math
 import os
 import pickle

@@ -62,6 +62,12 @@
 #   the float32 samples of MultivariateNormal / LowRankMultivariateNormal / Wishart / LKJCholesky (session 47); other
 #   float64 values |ember - torch| <= 1e-12 * max(1, |torch|) (Java's and glibc's log, exp, lgamma, digamma... differ in
 #   the last bits); float32 values 1e-5 * max(1, |torch|); NaN matches NaN.
+# Hunts still meet (session 63, seeds 6320 and 6420, not fixed): the bit-for-bit float32 samples an ulp off where
+#   Ember's float32 sum accumulates in double (LKJCholesky's 1 - sum(w ** 2, -1): PyTorch sums a row of 4 in float) and
+#   where a factor of 3 or more rows meets LAPACK's own order (OpenBLAS's potf2 subtracts the dot product of a row,
+#   summed first, from the diagonal; Ember, as reference LAPACK's potrf2, subtracts the products in turn: Wishart and
+#   MultivariateNormal of 3 x 3 float32 matrices). The reciprocal potf2 scales a column by is Ember's since session 63
+#   (CholeskyReciprocalTest).
 import hashlib
 import math
 import os

@@ -710,8 +710,9 @@ final class Engine {
             }
             if (!java.util.Arrays.equals(g.shapeRef(), want)) {
                 if (!Shapes.expandable(want, g.shapeRef())) {
-                    throw new IllegalStateException("Function " + node.name() + " returned an invalid gradient at index " + i
-                            + " - got " + Shapes.str(g.shapeRef()) + " but expected shape compatible with " + Shapes.str(want));
+                    // validate_outputs names the node as node->name() does (torch::autograd::CopySlices, not CopySlices)
+                    throw new IllegalStateException("Function " + SavedTensor.cppName(node)
+                            + " returned an invalid gradient at index " + i + " - got " + Shapes.str(g.shapeRef()) + " but expected shape compatible with " + Shapes.str(want));
                 }
                 g = ReductionOps.sumTo(g, want);
             }

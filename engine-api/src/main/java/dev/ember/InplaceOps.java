@@ -478,12 +478,15 @@ final class InplaceOps {
      * saved-tensor hooks (their pack hook must see the old values, as PyTorch's sees its saved original self),
      * allow_mutation_on_saved_tensors, autocast, an op interception mode or a functorch transform could see or change
      * what the op saves; not for complex tensors (their ops compose several nodes); not when another operand shares
-     * {@code self}'s storage (its saved copy must be the tensor itself, whose change the backward then refuses).
+     * {@code self}'s storage (its saved copy must be the tensor itself, whose change the backward then refuses); not
+     * for an inference tensor (a detach() of one, written outside inference mode): autograd may not save it, and
+     * PyTorch's node saves a clone of the original self, as the snapshot path does (mul_ of a detached inference
+     * tensor by a tensor requiring grad, session 63's round 14 hunt).
      */
     private static boolean runsOnSelf(Tensor self, List<Tensor> others) {
         if (Boolean.getBoolean("ember.inplace.snapshot") || SavedTensorsHooks.current() != null
                 || AllowMutationOnSavedTensors.anyOpen() || Autocast.on() || OpInterception.active()
-                || FuncCaptures.transformRunning() || self.dtype.isComplex()) {
+                || FuncCaptures.transformRunning() || self.dtype.isComplex() || self.lease().inference) {
             return false;
         }
         for (Tensor other : others) {

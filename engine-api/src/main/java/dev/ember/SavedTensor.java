@@ -240,7 +240,7 @@ final class SavedTensor {
      * and CopyBackwards (C++ classes of torch::autograd, not generated) as {@code torch::autograd::CopySlices} and
      * {@code torch::autograd::CopyBackwards}.
      */
-    private static String cppName(Node node) {
+    static String cppName(Node node) {
         String name = node.name();
         return name.equals("CopySlices") || name.equals("CopyBackwards") ? "torch::autograd::" + name : name;
     }
