@@ -700,12 +700,17 @@ final class IndexingOps {
     }
 
     /**
-     * index_add's kernel checks, after the meta function's (and an in-place call's overlap check): the index values,
-     * and alpha's conversion to the type, which the kernel makes only when there are indices to add.
+     * index_add's kernel checks, after the meta function's (and an in-place call's overlap check), in index_add_cpu_'s
+     * order: for a self of at most one dimension alpha's conversion to the type first, whatever the index count (its
+     * loop converts alpha before it starts), then the index values; for more dimensions the index values, then alpha,
+     * which the row loop converts only when there are indices to add.
      */
     private static void checkIndexAddKernel(Tensor self, int d, Tensor index, double alpha) {
+        if (self.dim() <= 1) {
+            ArithmeticOps.checkNumberFits(alpha, self.dtype);
+        }
         checkRange(index, size1(self, d), "index out of range in self", true);
-        if (index.numel() > 0) {
+        if (self.dim() > 1 && index.numel() > 0) {
             ArithmeticOps.checkNumberFits(alpha, self.dtype);
         }
     }
