@@ -20,9 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * infinities and NaN in each part, huge and tiny parts where the quotient's branches and its zero-divisor rule meet,
  * subnormals, |c| = |d|), lengths around the two-vector step (1, 3, 4, 5, 7, 8, 9, ... 1023, 4099), broadcast, 0-dim,
  * strided, transposed and conjugate operands, runs starting inside their storage, out of place and in place; repeated
- * so that C2's code is compared too. The counted form of the two-vector loops (session 63) against the uncounted one
- * ({@code -Dember.complex.uncountedPairLoops=true}) the same way, and a product with a broadcast factor on whole
- * vectors against the scalar loop ({@code -Dember.complex.scalarBroadcastMul=true}).
+ * so that C2's code is compared too (the two-vector loops are counted loops since session 63, which compared them with
+ * session 60's uncounted exit test before deleting it), and a product with a broadcast factor on whole vectors against
+ * the scalar loop ({@code -Dember.complex.scalarBroadcastMul=true}).
  */
 class ComplexLanesTest {
     private static final String OLD = "ember.cpu.complex.oldLanes";
@@ -171,37 +171,6 @@ class ComplexLanesTest {
         }
         assertArrayEquals(div, bits(with(OLD, () -> a.div(b))), "the one-vector quotient, compiled");
         assertArrayEquals(mul, bits(with(OLD, () -> a.mul(b))), "the one-vector product, compiled");
-    }
-
-    /**
-     * The two-vector loops run as counted loops (session 63) against their earlier exit test
-     * ({@code -Dember.complex.uncountedPairLoops=true}): the same steps over the same pairs, bit for bit, on every case
-     * above, then compiled (C2) over many calls of a long run and of one that starts inside its storage.
-     */
-    @Test
-    void countedLoopsKeepTheUncountedLoopsBits() {
-        String uncounted = "ember.complex.uncountedPairLoops";
-        int compared = compare(uncounted, "div", Tensor::div, true, false)
-                + compare(uncounted, "mul", Tensor::mul, true, false);
-        assertTrue(compared > 12000, "compared " + compared);
-        Random r = new Random(63);
-        Tensor a = draw(r, 4099);
-        Tensor b = draw(r, 4099);
-        Tensor c = draw(r, 2, 4099).select(0, 1);
-        int[] div = bits(with(uncounted, () -> a.div(b)));
-        int[] mul = bits(with(uncounted, () -> a.mul(b)));
-        int[] divOffset = bits(with(uncounted, () -> c.div(b)));
-        int[] mulOffset = bits(with(uncounted, () -> b.mul(c)));
-        for (int call = 0; call < 400; call++) {
-            assertArrayEquals(div, bits(a.div(b)), "div, call " + call);
-            assertArrayEquals(mul, bits(a.mul(b)), "mul, call " + call);
-            assertArrayEquals(divOffset, bits(c.div(b)), "div from an offset, call " + call);
-            assertArrayEquals(mulOffset, bits(b.mul(c)), "mul from an offset, call " + call);
-        }
-        assertArrayEquals(div, bits(with(uncounted, () -> a.div(b))), "the uncounted quotient, compiled");
-        assertArrayEquals(mul, bits(with(uncounted, () -> a.mul(b))), "the uncounted product, compiled");
-        assertArrayEquals(bits(with(OLD, () -> a.div(b))), div, "the one-vector quotient");
-        assertArrayEquals(bits(with(OLD, () -> a.mul(b))), mul, "the one-vector product");
     }
 
     /**

@@ -483,10 +483,8 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         int bound = S.loopBound(2 * n);
         if (!oldComplexShuffles()) {
             int i = 0;
-            if (!oldComplexLanes() && !uncountedPairLoops()) {
+            if (!oldComplexLanes()) {
                 i = mulParts(x, xo, y, yo, o, oo, bound - bound % (2 * S.length()));
-            } else if (!oldComplexLanes()) {
-                i = mulPartsUncounted(x, xo, y, yo, o, oo, bound);
             }
             for (; i < bound; i += S.length()) {
                 FloatVector a = FloatVector.fromArray(S, x, xo + i);
@@ -536,10 +534,8 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         FloatVector one = FloatVector.broadcast(S, 1f);
         boolean rearrange = oldDivRearrange();
         int i = 0;
-        if (!rearrange && !oldComplexLanes() && !uncountedPairLoops()) {
+        if (!rearrange && !oldComplexLanes()) {
             i = divParts(x, xo, y, yo, o, oo, bound - bound % (2 * S.length()));
-        } else if (!rearrange && !oldComplexLanes()) {
-            i = divPartsUncounted(x, xo, y, yo, o, oo, bound);
         }
         for (; i < bound; i += S.length()) {
             FloatVector a = FloatVector.fromArray(S, x, xo + i); // a, b
@@ -582,96 +578,6 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             r.intoArray(o, oo + i);
         }
         return bound / 2;
-    }
-
-    /**
-     * {@code -Dember.complex.uncountedPairLoops=true} (read per call, for before/after timings): {@link #complexMul}'s
-     * and {@link #complexDiv}'s two-vector loops run with the exit test {@code i + step <= bound} of session 60
-     * ({@link #mulPartsUncounted}, {@link #divPartsUncounted}), which C2 (JDK 17) does not compile as a counted loop:
-     * each of an iteration's four loads and two stores keeps its range check and every iteration polls for a
-     * safepoint. By default {@link #mulParts} and {@link #divParts}
-     * run the same steps to {@code end = bound - bound % step} on {@code i < end}, a counted loop whose range checks
-     * C2 takes out of the loop; the same operations on the same lanes, so the same bits (ComplexLanesTest).
-     */
-    private static boolean uncountedPairLoops() {
-        return Boolean.getBoolean("ember.complex.uncountedPairLoops");
-    }
-
-    /**
-     * {@link #complexMul}'s two-vector loop as in session 60 ({@code -Dember.complex.uncountedPairLoops=true}): its exit
-     * test {@code i + step <= bound} is not a counted loop for C2; in a method of its own so that the old path stays a
-     * compile root apart from the dispatch (a vector loop beside a property dispatch was recompiled with its vectors
-     * boxed once the other branch had warmed up, session 61); returns the floats it did.
-     */
-    private static int mulPartsUncounted(float[] x, int xo, float[] y, int yo, float[] o, int oo, int bound) {
-        int i = 0;
-        for (int step = 2 * S.length(); i + step <= bound; i += step) {
-            FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
-            FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
-            FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
-            FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
-            FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
-                    .reinterpretAsFloats(), IMAG_LANES);
-            FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
-                    .reinterpretAsFloats(), REAL_LANES);
-            FloatVector br = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
-                    .reinterpretAsFloats(), IMAG_LANES);
-            FloatVector bi = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
-                    .reinterpretAsFloats(), REAL_LANES);
-            FloatVector re = ar.mul(br).sub(ai.mul(bi));
-            FloatVector im = ar.mul(bi).add(ai.mul(br));
-            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
-                    IMAG_LANES).intoArray(o, oo + i);
-            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
-                    REAL_LANES).intoArray(o, oo + i + S.length());
-        }
-        return i;
-    }
-
-    /**
-     * {@link #complexDiv}'s two-vector loop as in session 60 ({@code -Dember.complex.uncountedPairLoops=true}), in a
-     * method of its own for the same reason as {@link #mulPartsUncounted}; returns the floats it did.
-     */
-    private static int divPartsUncounted(float[] x, int xo, float[] y, int yo, float[] o, int oo, int bound) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        int i = 0;
-        for (int step = 2 * S.length(); i + step <= bound; i += step) {
-            FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
-            FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
-            FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
-            FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
-            FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
-                    .reinterpretAsFloats(), IMAG_LANES);
-            FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
-                    .reinterpretAsFloats(), REAL_LANES);
-            FloatVector c = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
-                    .reinterpretAsFloats(), IMAG_LANES);
-            FloatVector d = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
-                    .reinterpretAsFloats(), REAL_LANES);
-            FloatVector ac = c.abs();
-            FloatVector ad = d.abs();
-            VectorMask<Float> big = ac.compare(VectorOperators.GE, ad);
-            FloatVector p = d.blend(c, big);
-            FloatVector q = c.blend(d, big);
-            FloatVector rat = q.div(p);
-            FloatVector scl = one.div(p.add(q.mul(rat)));
-            FloatVector nar = ar.neg();
-            // |c| >= |d|: (a + b rat) scl, (b + (-a) rat) scl; else (b + a rat) scl, ((-a) + b rat) scl
-            FloatVector re = ai.blend(ar, big).add(ar.blend(ai, big).mul(rat)).mul(scl);
-            FloatVector im = nar.blend(ai, big).add(ai.blend(nar, big).mul(rat)).mul(scl);
-            if (p.compare(VectorOperators.EQ, 0f).anyTrue()) {
-                VectorMask<Float> zero = ac.compare(VectorOperators.EQ, 0f).and(ad.compare(VectorOperators.EQ, 0f));
-                if (zero.anyTrue()) {
-                    re = re.blend(ar.div(ac), zero); // a zero divisor: a / |c|, b / |d|
-                    im = im.blend(ai.div(ad), zero);
-                }
-            }
-            re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
-                    .intoArray(o, oo + i);
-            im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
-                    .intoArray(o, oo + i + S.length());
-        }
-        return i;
     }
 
     /**
