@@ -226,7 +226,10 @@ final class ArithmeticOps {
         try (GradMode off = Ember.noGrad()) {
             Tensor v = value.detach();
             if (integralScalar(v.dtype)) {
-                checkScalarFits(fillValue(v.toLongArray()[0], t), t);
+                double d = fillValue(v.toLongArray()[0], t); // checks an integer type (uint8's wrap, uint64's bits)
+                if (t.isFloatingPoint()) {
+                    checkScalarFits(d, t); // float16 refuses an integer past its range
+                }
             } else if (v.dtype.isComplex()) {
                 checkScalarFits(ComplexOps.real(v).toDoubleArray()[0], t);
                 checkScalarFits(ComplexOps.imag(v).toDoubleArray()[0], t);

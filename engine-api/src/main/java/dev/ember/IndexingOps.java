@@ -134,7 +134,7 @@ final class IndexingOps {
         if (value.dtype == DType.INT64 && t == DType.INT64) {
             return Creation.fromFlat(new long[] {value.toLongArray()[0]}, new int[0], t, device);
         }
-        if (ArithmeticOps.integralScalar(value.dtype)) {
+        if (ArithmeticOps.integralScalar(value.dtype) && t != DType.UINT64) {
             // an integer tensor's item() is an integral Scalar: converted as a Python int (uint8 takes -255..-1)
             return scalarOf(ArithmeticOps.fillValue(value.toLongArray()[0], t), t, device);
         }
