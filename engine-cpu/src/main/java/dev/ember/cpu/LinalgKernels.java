@@ -314,16 +314,13 @@ final class LinalgKernels {
                     }
                     double ljj = rd(Math.sqrt(d), f32);
                     w[rj + j] = ljj;
-                    // the column below the diagonal scaled by the rounded reciprocal of ljj, as potf2's scal by
-                    // ONE / AJJ (reference LAPACK, OpenBLAS), not divided: the two differ in the last bit
-                    double inv = rd(1.0 / ljj, f32);
                     for (int i = j + 1; i < n; i++) {
                         int ri = i * n;
                         double s = w[ri + j];
                         for (int m = 0; m < j; m++) {
                             s = rd(s - rd(w[ri + m] * w[rj + m], f32), f32);
                         }
-                        w[ri + j] = rd(s * inv, f32);
+                        w[ri + j] = rd(s / ljj, f32);
                     }
                 }
                 for (int i = 0; i < n; i++) {
