@@ -5,8 +5,10 @@
 # saved for backward", found by fuzz round 14's hunt, seed 6514). One line per case:
 # "<name>|<grad_fn>|<self's values after>|<the inference base's values after>|<the operand's grad after
 # (self * w).sum().backward(), w[k] = 1 + k / 4>" (values as Python reprs, comma separated); "<name>|err|<message>" where
-# PyTorch refuses (none at present). Left out: pow_ by a tensor, whose node saves its result (the inference tensor
-# itself): PyTorch refuses it after writing (its SavedVariable check follows the kernel), Ember runs it (reported).
+# PyTorch refuses: an op whose node saves its result (pow_ and float_power_ by a tensor, hypot_, copysign_), which would
+# be the inference tensor itself. PyTorch refuses it after its kernel wrote self (its SavedVariable check follows the
+# kernel); Ember refuses before writing, leaving self as it was (its rule for every refusal; the test checks it). xlogy_
+# (whose node saves the old self, not its result) runs.
 #   run: cd engine-cpu/src/test/resources/inferencedetachinplace && /usr/bin/python3 make_expected.py > expected.txt
 # PyTorch 1.13 CPU (the same saved original self in 2.x's generated in-place nodes).
 import torch
@@ -39,3 +41,8 @@ for view in (False, True):
     run("mul" + s, view, lambda v, o: v.mul_(o))
     run("div" + s, view, lambda v, o: v.div_(o))
     run("atan2" + s, view, lambda v, o: v.atan2_(o))
+    run("xlogy" + s, view, lambda v, o: v.xlogy_(o))
+    run("pow" + s, view, lambda v, o: v.pow_(o))
+    run("floatPower" + s, view, lambda v, o: v.float_power_(o))
+    run("hypot" + s, view, lambda v, o: v.hypot_(o))
+    run("copysign" + s, view, lambda v, o: v.copysign_(o))

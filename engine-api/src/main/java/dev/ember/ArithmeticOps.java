@@ -1895,13 +1895,17 @@ final class ArithmeticOps {
         return record(out, scalar ? "CopysignBackward1" : "CopysignBackward0", scalar ? new Tensor[] {a} : new Tensor[] {a, b},
                 n -> {
                     SavedTensor sa = n.needsInputGrad(0) ? n.save(a) : null;
-                    SavedTensor so = n.needsInputGrad(0) ? n.saveOutput(out) : null;
+                    // the result saved whatever needs a gradient, as PyTorch's node saves its outputs (self only
+                    // where its gradient is computed): an in-place change of it, or a detach() of an inference tensor
+                    // as copysign_'s self, is refused even where only other's gradient is asked for
+                    SavedTensor so = n.saveOutput(out);
                     return g -> {
                         Tensor ga = null;
-                        if (sa != null) {
+                        Tensor x = sa != null ? sa.get() : null; // unpacked in PyTorch's order: self, then result
+                        Tensor y = so.get();
+                        if (x != null) {
                             // copysign_tensor_self_backward: grad * (result / self), 0 where self == 0
-                            Tensor x = sa.get();
-                            ga = g.mul(zeroWhere(x.eq(0L), so.get().div(x)));
+                            ga = g.mul(zeroWhere(x.eq(0L), y.div(x)));
                         }
                         return scalar ? new Tensor[] {ga} : new Tensor[] {ga, n.needsInputGrad(1) ? g.zerosLike() : null};
                     };

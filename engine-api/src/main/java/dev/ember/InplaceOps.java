@@ -560,6 +560,12 @@ final class InplaceOps {
         }
         Tensor old = snapshot(self);
         Tensor r = op.apply(old);
+        if (self.lease().inference && r.gradFn != null && r != old && r.gradFn.savesOutput(r)) {
+            // a node that saves its result would save self, an inference tensor (detach() of one, written outside
+            // inference mode: pow_, hypot_, copysign_ by an operand requiring grad): PyTorch's SavedVariable refuses it,
+            // after its kernel wrote self; Ember refuses before writing, leaving self as it was
+            InferenceMode.checkSave(self);
+        }
         try (GradMode off = Ember.noGrad()) {
             writeBack(self, r, cppTypeName);
         }

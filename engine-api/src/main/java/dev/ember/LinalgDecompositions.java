@@ -323,13 +323,15 @@ final class LinalgDecompositions {
         Tensor out = vector ? LinalgOps.fresh(x, vs) : LinalgOps.fortranOnMeta(x);
         ArithmeticOps.record(out, "LinalgSolveExBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sa = node.save(a);
-            SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(out) : null;
+            // the result saved whatever needs a gradient, as PyTorch's node saves its outputs (an in-place change of
+            // it is refused by the backward even where only B's gradient is computed)
+            SavedTensor sx = node.saveOutput(out);
             return g -> {
                 // left: gB = A^{-H} gX, gA = -gB X^H; right: gB = gX A^{-H}, gA = -X^H gB
                 Tensor gm = vector ? g.unsqueeze(unsqueezed) : g;
                 Tensor gb = left ? solveAnyBatch(sa.get().mH(), gm) : solveAnyBatch(sa.get(), gm.mH()).mH();
                 Tensor ga = null;
-                if (sx != null) {
+                if (node.computes(0, sx)) {
                     Tensor xm = vector ? sx.get().unsqueeze(unsqueezed) : sx.get();
                     ga = (left ? gb.matmul(xm.mH()) : xm.mH().matmul(gb)).neg();
                 }
@@ -344,10 +346,10 @@ final class LinalgDecompositions {
         Tensor x = solveMatrices(a, bm, "torch.linalg.solve", true, new Tensor[1], a, true);
         return ArithmeticOps.record(x, "LinalgSolveExBackward0", new Tensor[] {a, bm}, node -> {
             SavedTensor sa = node.save(a);
-            SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(x) : null;
+            SavedTensor sx = node.saveOutput(x); // saved whatever needs a gradient, as PyTorch's outputs
             return g -> {
                 Tensor gb = solveAnyBatch(sa.get().mH(), g);
-                return new Tensor[] {sx == null || !node.computes(0, sx) ? null : gb.matmul(sx.get().mH()).neg(), node.needsInputGrad(1) ? gb : null};
+                return new Tensor[] {!node.computes(0, sx) ? null : gb.matmul(sx.get().mH()).neg(), node.needsInputGrad(1) ? gb : null};
             };
         });
     }
@@ -817,11 +819,11 @@ final class LinalgDecompositions {
         }
         return ArithmeticOps.record(out, "LinalgSolveTriangularBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sa = node.save(a);
-            SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(out) : null;
+            SavedTensor sx = node.saveOutput(out); // saved whatever needs a gradient, as PyTorch's outputs
             return g -> {
                 Tensor gb = solveTriangular(sa.get().mH(), g, !upper, left, unitriangular);
                 Tensor ga = null;
-                if (sx != null) {
+                if (node.computes(0, sx)) {
                     Tensor x = sx.get();
                     ga = (left ? gb.matmul(x.mH()) : x.mH().matmul(gb)).neg();
                     ga = triangle(ga, upper ? (unitriangular ? 1 : 0) : (unitriangular ? -1 : 0), !upper);

@@ -826,12 +826,13 @@ final class LinalgMore {
             // LU, pivots and the result, as PyTorch's node saves them
             SavedTensor slu = node.save(lu);
             SavedTensor spiv = node.save(pivots);
-            SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(out) : null;
+            SavedTensor sx = node.saveOutput(out); // saved whatever needs a gradient, as PyTorch's outputs
             return g -> {
                 Tensor f = slu.get();
                 Tensor piv = spiv.get();
+                boolean computesLu = node.computes(0, sx);
                 Tensor gb = node.needsInputGrad(1) ? luSolve(f, piv, g, left, !adjoint) : null;
-                Tensor glu = sx == null || !node.computes(0, sx) ? null : luSolveLU(g, f, piv, sx.get(), left, adjoint);
+                Tensor glu = !computesLu ? null : luSolveLU(g, f, piv, sx.get(), left, adjoint);
                 return new Tensor[] {glu, gb};
             };
         });

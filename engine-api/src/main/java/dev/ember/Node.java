@@ -370,6 +370,16 @@ public abstract class Node {
         return s;
     }
 
+    /** Whether this node saved {@code t} as its output ({@link #saveOutput}). */
+    final boolean savesOutput(Tensor t) {
+        for (SavedTensor s : saved) {
+            if (s.savesOutput(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Saved outputs {@code from} become {@code to}, the tensor an in-place op wrote them into. */
     final void retargetSavedOutput(Tensor from, Tensor to) {
         retargetSavedOutput(from, to, null);

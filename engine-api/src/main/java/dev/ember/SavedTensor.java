@@ -112,6 +112,11 @@ final class SavedTensor {
         }
     }
 
+    /** Whether this saves {@code t} as its node's output ({@link Node#saveOutput}). */
+    boolean savesOutput(Tensor t) {
+        return owner != null && tensor == t;
+    }
+
     /**
      * A saved input {@code self} that an in-place op is about to change becomes {@code old}, a copy of its values with
      * its history, at its current version, as if the op had been computed on {@code old}. Only the tensor itself can be
