@@ -2,8 +2,9 @@
 # TENSORS BUILT FROM JAVA VALUES, run in PyTorch with every result recorded; FuzzR44Interpreter.java replays each in
 # Ember.
 #   run: cd engine-cpu/src/test/resources/differentialfuzzr44 && /usr/bin/python3 make_cases.py > cases.txt
-#   (PyTorch 1.13 CPU, AVX2 capability as this machine's; seed 44, every draw seeded, so a second run writes the same
-#   bytes)
+#   (PyTorch 1.13 CPU, AVX2 capability: on an AVX-512 machine run it under ATEN_CPU_CAPABILITY=avx2; seed 44, every draw
+#   seeded, so a second run writes the same bytes; the AVX512 answers of the capability-dependent cases, float arange's
+#   vector passes, are cases_avx512.txt / fixes_avx512.txt, written by make_avx512.py on an AVX-512 machine)
 #   the fixes' cases (FuzzRound44FixesTest): FUZZ_FIXES=1 /usr/bin/python3 make_cases.py > fixes.txt
 #   a local hunt: FUZZ_SEED=<s> FUZZ_N=<n> /usr/bin/python3 make_cases.py > /tmp/hunt.txt, then the test with
 #   -Dember.fuzz44.file=/tmp/hunt.txt (inside -Dember.test.argLine); FUZZ_N scales the number of cases per family

@@ -37,6 +37,22 @@ final class FuzzRoundSupport {
     }
 
     /**
+     * The blocks of {@code overlay} (a case file of the cases whose PyTorch answer depends on the CPU capability, as
+     * PyTorch's AVX512 build gives them) by id where Ember's {@link dev.ember.backend.CpuCapability} is AVX512, to
+     * replay in place of the committed file's blocks (made under the AVX2 capability); none elsewhere. Round 44's
+     * float arange runs in passes of two vectors whose lanes depend on the vector width (session 64).
+     */
+    static Map<String, List<String>> avx512Overlay(String overlay) {
+        Map<String, List<String>> out = new HashMap<>();
+        if (dev.ember.backend.CpuCapability.value().equals("AVX512")) {
+            for (DifferentialFuzzR6Test.Case c : DifferentialFuzzR6Test.read(overlay)) {
+                out.put(c.id(), c.lines());
+            }
+        }
+        return out;
+    }
+
+    /**
      * The call's tensor arguments from their lines ({@code name -> tensor line}), those named in {@code rg} requiring
      * grad.
      */
