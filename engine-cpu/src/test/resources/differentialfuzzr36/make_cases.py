@@ -683,10 +683,36 @@ def fixes_r2():
     emit(c, "batch_norm training=True", bn, ["x", "weight", "bias"])
 
 
+def fixes_r3():
+    """Session 64 (helper 4, a hunt at seed 64436 on an AVX-512 machine): x.to(dtype) (preserve_format) and the copy
+    TensorIterator's compute_types makes of a promoted input are empty_like's, whose strides are the input's own where
+    it is non-overlapping and dense, a length-1 dim's stride included; Ember gave a row-major-contiguous input (its
+    is_contiguous skips length-1 dims) row-major strides, so an unfolded int64 [3, 1, 3] (strides 3, 2, 1) promoted
+    to float became (3, 3, 1), whose equal strides no longer ordered dims 0 and 1 against a broadcasting operand."""
+    c = fix_case("promotedUnfoldedLength1Dim", "binary", "float32_int64")
+    c.inp("a", None, None, base=(torch.tensor([1.5, 1.5, -1.0, -2.25, 2.0, 2.625, -2.125], dtype=F32),
+                                 "as 3,1,3/1,0,2/0"))
+    c.inp("b", None, None, base=(torch.tensor([[3, -2, 4], [-3, -2, 0], [-1, 1, 0]], dtype=I64), "uf 1,3,2"))
+    emit(c, "add", lambda a: torch.add(a["a"], a["b"]))
+    c = fix_case("promotedUnfoldedLength1DimSub", "binary", "float64_int64")
+    c.inp("a", None, None, base=(torch.tensor([0.5, 1.5, -1.0, -2.25, 2.0, 2.625, -2.125], dtype=F64),
+                                 "as 3,1,3/1,0,2/0"))
+    c.inp("b", None, None, base=(torch.tensor([[3, -2, 4], [-3, -2, 0], [-1, 1, 0]], dtype=I64), "uf 1,3,2"))
+    emit(c, "sub", lambda a: torch.sub(a["a"], a["b"]), ["a"])
+    c = fix_case("toKeepsALength1DimsStride", "like", I64)
+    c.inp("x", None, None, base=(torch.tensor([[3, -2, 4], [-3, -2, 0], [-1, 1, 0]], dtype=I64), "uf 1,3,2"))
+    emit(c, "to_f32", lambda a: a["x"].to(F32))
+    c = fix_case("toFloat32KeepsALength1DimsStride", "like", F64)
+    c.inp("x", None, None, base=(torch.tensor([[0.5, -2.0, 4.0], [-3.0, -2.5, 0.0], [-1.0, 1.0, 0.25]], dtype=F64),
+                                 "uf 1,3,2"))
+    emit(c, "to_f32", lambda a: a["x"].to(F32), ["x"])
+
+
 def main():
     if os.environ.get("FUZZ_FIXES"):
         fixes()
         fixes_r2()
+        fixes_r3()
         print("\n".join(OUT))
         return
     for gen, n in GENS:

@@ -852,6 +852,17 @@ def fixes():
         fn = pixel_shuffle_2x if op == "pixel_shuffle" else pixel_unshuffle_2x
         out += emit(label, "shuffle", ([("x", ft(shape), True, True)], {"op": op, "factor": 2},
                                        lambda a, fn=fn: fn(a["x"], 2)))
+    # nearest / nearest-exact of float64 with a scale factor (session 64, helper 4; a hunt's case, seed 64440 at
+    # FUZZ_BIG=20): the opmath is double but the index is floorf's, the double source index rounded to float first:
+    # 1 / 1.3 as the scale, 19.5 * scale is 14.999999999999998 in double, 15 in float (nearest-exact's row 19 reads
+    # row 15); 13 * scale 9.999999999999998, 10 in float (nearest's position 13 reads 10)
+    for label, mode, shape in [("fix_nearest_exact_f64_floorf", "nearest-exact", [1, 2, 23, 2]),
+                               ("fix_nearest_f64_floorf", "nearest", [2, 1, 13])]:
+        x = (torch.arange(numel(shape), dtype=F64).reshape(shape) * 0.25 - 3.0)
+        kw = {"mode": mode, "size": None, "scale_factor": 1.3, "align_corners": None,
+              "recompute_scale_factor": None}
+        out += emit(label, "interp", ([("x", x, True, False)], kw,
+                                      lambda a, mode=mode: interpolate_2x(a["x"], None, 1.3, mode, None, None)))
     return out
 
 

@@ -312,10 +312,10 @@ final class ArithmeticOps {
             // a Java double meeting a float tensor (x.mul(0.5)): build the float scalar directly, no copy kernel
             return Creation.fromFlat(new float[] {(float) t.wrappedValue}, new int[0], DType.FLOAT32, t.device);
         }
-        // PyTorch's _to_copy (memory_format=preserve_format): t's strides where non-overlapping and dense, else dense
-        // strides in their order
-        Tensor out = t.layout.isContiguous() ? Creation.empty(t.shape, dtype, t.device)
-                : Creation.emptyStrided(t.shape, ShapeOps.preservedStrides(t.shape, t.layout.strides()), dtype, t.device);
+        // PyTorch's _to_copy (memory_format=preserve_format): empty_like's strides, t's own where non-overlapping and
+        // dense (a length-1 dim's stride too: an unfolded [3, 1, 3] keeps [3, 2, 1], which orders a binary op's
+        // result), else dense strides in their order
+        Tensor out = Creation.emptyLike(t, dtype);
         ComplexOps.kernelCopy(t, t.layout, out, out.layout);
         return out;
     }

@@ -321,8 +321,8 @@ final class ComplexOps {
             return ComplexIndexing.isNonzero(t);
         }
         // the copy kernel converts the parts' type; a complex source into a real type keeps the real parts
-        Tensor out = t.layout.isContiguous() ? Creation.empty(t.shape, dtype, t.device)
-                : Creation.emptyStrided(t.shape, ShapeOps.preservedStrides(t.shape, t.layout.strides()), dtype, t.device);
+        // _to_copy's preserve_format: empty_like's strides (t's own where non-overlapping and dense)
+        Tensor out = Creation.emptyLike(t, dtype);
         if (t.dtype.isComplex() && !dtype.isComplex()) {
             warnDiscard();
         }

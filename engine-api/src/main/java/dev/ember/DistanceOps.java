@@ -96,7 +96,8 @@ final class DistanceOps {
     /**
      * PyTorch's {@code cdist} in its default compute mode: {@code [*, r1, r2]} distances between the rows of
      * {@code x1 [*, r1, c]} and {@code x2 [*, r2, c]} (batch dimensions broadcast), {@code (sum |x1_i - x2_j|^p)^(1/p)};
-     * p 0 counts the unequal entries, inf takes the largest. Up to 25 rows on each side, any p other than 2, or an empty
+     * p 0 counts the unequal entries, inf takes the largest (passing over a NaN difference, as its kernel's std::max from 0
+     * does). Up to 25 rows on each side, any p other than 2, or an empty
      * input: {@code _cdist_forward}, one node CdistBackward0 with {@code _cdist_backward}'s formula for each input. For p 2
      * with more rows: PyTorch's matrix-product path, {@code _euclidean_dist} (EuclideanDistBackward0) viewed as the
      * output (ViewBackward0), over expanded contiguous {@code [B, r, c]} views of the inputs for a batch of more than one.
@@ -255,7 +256,10 @@ final class DistanceOps {
             return diff.mul(diff).sum(last, false).sqrt();
         }
         if (Double.isInfinite(p)) {
-            return diff.abs().amax(last, false);
+            // _cdist_forward's scalar loop (idist_calc): agg = std::max(agg, |a - b|) from 0, which keeps agg where
+            // |a - b| is NaN: a NaN difference is passed over, not propagated (pdist's vectorized maximum propagates)
+            Tensor a = diff.abs();
+            return a.maskedFill(a.isnan(), 0.0).amax(last, false);
         }
         return diff.abs().pow(p).sum(last, false).pow(1 / p);
     }

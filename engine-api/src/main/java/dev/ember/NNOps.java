@@ -1914,7 +1914,8 @@ final class NNOps {
     /**
      * The source index of each output position of a nearest upsampling along one dimension, as PyTorch's CPU kernels
      * compute it ({@code HelperInterpNearest}, {@code HelperInterpNearestExact}): {@code floor(i * scale)} or, exact,
-     * {@code floor((i + 0.5) * scale)}, at most {@code in - 1}, in float arithmetic for single precision. With
+     * {@code floor((i + 0.5) * scale)}, at most {@code in - 1}, in float arithmetic for single precision (in double for
+     * float64, whose source index {@code floorf} rounds to float before the floor). With
      * {@code legacy}, UpSample.h's {@code nearest_idx} / {@code nearest_exact_idx}, which the channels-last forward
      * kernels and every backward kernel use: float arithmetic for every type, and (nearest_idx) the output index itself
      * where {@code out == in}, {@code i >> 1} where {@code out == 2 in}, whatever the scale factor.
@@ -1934,7 +1935,9 @@ final class NNOps {
                 float sc = (float) scale;
                 src = exact ? (float) ((i + 0.5) * sc) : (float) i * sc;
             } else {
-                src = exact ? (i + 0.5) * scale : i * scale;
+                // opmath double, but floorf: the double source index is rounded to float before the floor (1/1.3 as
+                // the scale: 19.5 * scale is 14.999999999999998 in double, 15 in float, PyTorch's row)
+                src = (float) (exact ? (i + 0.5) * scale : i * scale);
             }
             idx[i] = Math.min((long) Math.floor(src), in - 1);
         }

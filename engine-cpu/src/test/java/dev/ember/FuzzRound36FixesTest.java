@@ -131,4 +131,19 @@ class FuzzRound36FixesTest {
             assertNull(check(id), id);
         }
     }
+
+    /**
+     * {@code x.to(dtype)} and the copy TensorIterator's compute_types makes of a promoted input ({@code preserve_format})
+     * take empty_like's strides: the input's own where non-overlapping and dense, a length-1 dim's stride included. An
+     * unfolded int64 {@code [3, 1, 3]} (strides 3, 2, 1) became a float32 copy with (3, 3, 1) in Ember (row-major
+     * strides for an is_contiguous input), whose equal strides left dims 0 and 1 to a broadcasting as_strided operand:
+     * the sum's strides (1, 3, 3), PyTorch's (3, 3, 1) (a hunt's case, seed 64436, session 64).
+     */
+    @Test
+    void aCastKeepsALength1DimsStride() {
+        for (String id : new String[] {"promotedUnfoldedLength1Dim", "promotedUnfoldedLength1DimSub",
+                "toKeepsALength1DimsStride", "toFloat32KeepsALength1DimsStride"}) {
+            assertNull(check(id), id);
+        }
+    }
 }

@@ -66,4 +66,16 @@ class FuzzRound40FixesTest {
         assertEquals("Unsupported memory format. Supports only ChannelsLast, Contiguous", e.getMessage());
         assertArrayEquals(new int[] {2, 2, 1, 4, 6}, Functional.pixelShuffle(x.contiguous(), 2).shape());
     }
+
+    /**
+     * nearest / nearest-exact of float64 by a scale factor: PyTorch's index is {@code floorf} of the double source index
+     * (HelperInterpNearest, HelperInterpNearestExact), rounded to float before the floor; Ember floored the double. With
+     * 1 / 1.3 as the scale, nearest-exact's output row 19 reads row 15 (19.5 * scale is 14.999999999999998 in double,
+     * 15 in float) and nearest's position 13 reads 10 (a hunt's case, seed 64440 at FUZZ_BIG=20, session 64).
+     */
+    @Test
+    void nearestOfFloat64FloorsTheIndexInFloat() {
+        matches("fix_nearest_exact_f64_floorf");
+        matches("fix_nearest_f64_floorf");
+    }
 }
