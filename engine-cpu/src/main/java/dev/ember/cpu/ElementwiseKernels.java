@@ -1565,6 +1565,14 @@ final class ElementwiseKernels {
          */
         float extreme(boolean max, float[] x, int xo, int n);
 
+        /**
+         * {@link #extreme(boolean, float[], int, int)}, the same bits, by order-preserving integer keys: each float's
+         * bits with the lower 31 flipped when the sign is set compare as signed ints in the float order (-0 below +0),
+         * so the vector loop is integer max and min (one cycle each) instead of Java's float max, a sequence of blends
+         * and compares; a NaN shows as a key beyond an infinity's and sends the run to the float fold.
+         */
+        float extremeByKeys(boolean max, float[] x, int xo, int n);
+
         /** {@link #extreme(boolean, float[], int, int)} for doubles. */
         double extreme(boolean max, double[] x, int xo, int n);
 

@@ -64,8 +64,9 @@ final class ReduceKernels {
             float[] f = (float[]) src.array;
             float[] d = (float[]) dst.array;
             boolean swapHalves = Boolean.getBoolean(SWAP_HALVES);
+            boolean fold = Boolean.getBoolean(EXTREME_FOLD);
             new StridedLoop(outDst, outSrc).run((off, n, st) -> floatRows(op, f, off[1], st[1], count, d, off[0], st[0], n,
-                    swapHalves), parallel, count);
+                    swapHalves, fold), parallel, count);
             return;
         }
         new StridedLoop(outDst, outSrc).run((off, n, st) -> {
@@ -103,12 +104,19 @@ final class ReduceKernels {
     static final String OLD_ROWS = "ember.cpu.reduce.oldRows";
 
     /**
+     * {@code -Dember.reduce.extremeFold=true} (read per call): float32 max and min by rows ({@link #floatRows}: amax,
+     * amin, max and min over the last dimension) fold the floats with Java's max and min, the old loop, instead of
+     * {@code FloatLoops.extremeByKeys}; the same bits (for before/after runs).
+     */
+    static final String EXTREME_FOLD = "ember.reduce.extremeFold";
+
+    /**
      * {@code n} outputs {@code dStride} apart from {@code dOff}, each the sum, max or min of the {@code count}
      * contiguous floats from {@code sOff + i * sStride}: {@link #reduceOne}'s values (a sum is {@code 0.0} plus the
      * run's widened sum, so an all -0 row gives +0 as there; max and min are the run's, NaN winning).
      */
     private static void floatRows(ReduceOp op, float[] f, int sOff, int sStride, int count, float[] d, int dOff,
-                                  int dStride, int n, boolean swapHalves) {
+                                  int dStride, int n, boolean swapHalves, boolean fold) {
         if (op == ReduceOp.SUM) {
             for (int i = 0; i < n; i++) {
                 d[dOff + i * dStride] = (float) (0.0 + LOOPS.sumWidened(f, sOff + i * sStride, count, swapHalves));
@@ -116,8 +124,14 @@ final class ReduceKernels {
             return;
         }
         boolean max = op == ReduceOp.MAX;
+        if (fold) {
+            for (int i = 0; i < n; i++) {
+                d[dOff + i * dStride] = LOOPS.extreme(max, f, sOff + i * sStride, count);
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
-            d[dOff + i * dStride] = LOOPS.extreme(max, f, sOff + i * sStride, count);
+            d[dOff + i * dStride] = LOOPS.extremeByKeys(max, f, sOff + i * sStride, count);
         }
     }
 
