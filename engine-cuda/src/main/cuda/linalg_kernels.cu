@@ -13,10 +13,11 @@
 //                           the factorization goes on. The trailing update skips a zero multiplier (as the CPU).
 //   la_lu_solve_{f32,f64}   getrs: the row exchanges in order, then L (unit) and U solves
 //   la_tri_solve_{f32,f64}  trsm (left side): the upper or lower triangle, unit diagonal or not
-//   la_cholesky_{f32,f64}   potrf (lower), left-looking as the CPU: column j's diagonal is a[j][j] minus the squares of
-//                           row j's finished entries, in column order; a non-positive one (a NaN goes on) is stored,
-//                           info = j + 1 and the factorization stops, the columns after it keeping A's lower triangle;
-//                           zeros above the diagonal
+//   la_cholesky_{f32,f64}   potrf (lower), left-looking as the CPU and OpenBLAS's potf2: column j's diagonal is a[j][j]
+//                           minus the sum of the squares of row j's finished entries (summed first, in column order);
+//                           a non-positive one (a NaN goes on) is stored, info = j + 1 and the factorization stops, the
+//                           columns after it keeping A's lower triangle; below the diagonal a[i][j] minus the summed
+//                           products, times the rounded reciprocal 1 / l[j][j]; zeros above the diagonal
 //   la_qr_{f32,f64}         geqrf then orgqr: Householder reflectors column after column (larfg's beta and tau, the
 //                           column's norm scaled by its largest magnitude and summed in double in row order by one
 //                           thread; a NaN below the diagonal leaves the column as it is, as the CPU), each applied to the
@@ -292,11 +293,13 @@ __device__ void choleskyK(const LaGeo& g, const T* a, T* l, i64* info) {
         for (int j = 0; j < n; j++) {
             if (t == 0) {
                 i64 pj = laAt(ml, b, j, j);
-                T d = l[pj];
+                // a[j][j] minus the row's dot product, summed first (OpenBLAS's potf2, as the CPU)
+                T dot = 0;
                 for (int m = 0; m < j; m++) {
                     T v = l[laAt(ml, b, j, m)];
-                    d = laSub(d, laMul(v, v));
+                    dot = laAdd(dot, laMul(v, v));
                 }
+                T d = laSub(l[pj], dot);
                 if (d <= 0) { // a NaN goes on, as LAPACK's
                     l[pj] = d;
                     stop = j + 1;
@@ -306,12 +309,13 @@ __device__ void choleskyK(const LaGeo& g, const T* a, T* l, i64* info) {
             }
             __syncthreads();
             if (stop != 0) break;
-            const T ljj = l[laAt(ml, b, j, j)];
+            // the column below: a[i][j] minus the summed products, times the rounded reciprocal 1 / l[j][j]
+            const T inv = laDiv((T) 1, l[laAt(ml, b, j, j)]);
             for (int i = j + 1 + t; i < n; i += nt) {
                 i64 pi = laAt(ml, b, i, j);
-                T s = l[pi];
-                for (int m = 0; m < j; m++) s = laSub(s, laMul(l[laAt(ml, b, i, m)], l[laAt(ml, b, j, m)]));
-                l[pi] = laDiv(s, ljj);
+                T p = 0;
+                for (int m = 0; m < j; m++) p = laAdd(p, laMul(l[laAt(ml, b, i, m)], l[laAt(ml, b, j, m)]));
+                l[pi] = laMul(laSub(l[pi], p), inv);
             }
             __syncthreads();
         }

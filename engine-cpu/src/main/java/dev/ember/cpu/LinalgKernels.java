@@ -303,10 +303,12 @@ final class LinalgKernels {
                 int bad = 0;
                 for (int j = 0; j < n && bad == 0; j++) {
                     int rj = j * n;
-                    double d = w[rj + j];
+                    // a_jj minus the row's dot product, summed first (OpenBLAS's potf2: DOT, then one subtraction)
+                    double dot = 0;
                     for (int m = 0; m < j; m++) {
-                        d = rd(d - rd(w[rj + m] * w[rj + m], f32), f32);
+                        dot = rd(dot + rd(w[rj + m] * w[rj + m], f32), f32);
                     }
+                    double d = rd(w[rj + j] - dot, f32);
                     if (d <= 0) { // NaN goes on, as PyTorch's LAPACK does
                         bad = j + 1;
                         w[rj + j] = d;
@@ -314,13 +316,16 @@ final class LinalgKernels {
                     }
                     double ljj = rd(Math.sqrt(d), f32);
                     w[rj + j] = ljj;
+                    // the column below: a_ij minus the summed products (GEMV), then scaled by 1 / l_jj (SCAL with
+                    // the reciprocal, not a division)
+                    double inv = rd(1 / ljj, f32);
                     for (int i = j + 1; i < n; i++) {
                         int ri = i * n;
-                        double s = w[ri + j];
+                        double p = 0;
                         for (int m = 0; m < j; m++) {
-                            s = rd(s - rd(w[ri + m] * w[rj + m], f32), f32);
+                            p = rd(p + rd(w[ri + m] * w[rj + m], f32), f32);
                         }
-                        w[ri + j] = rd(s / ljj, f32);
+                        w[ri + j] = rd(rd(w[ri + j] - p, f32) * inv, f32);
                     }
                 }
                 for (int i = 0; i < n; i++) {
