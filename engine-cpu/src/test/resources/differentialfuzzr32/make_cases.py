@@ -668,6 +668,16 @@ def fixes():
        "log_softmax dim=0 dtype=complex128", lambda v: v["x"].log_softmax(0, dtype=C128), grad=True)
     fx("logSoftmaxOfEmptyComplexDtypeWithoutGrad", "log_softmax", F32, [("x", torch.zeros(5, 0, 2, dtype=BF16))],
        "log_softmax dim=2 dtype=complex64", lambda v: v["x"].log_softmax(2, dtype=C64))
+    # maximum / minimum / fmax / fmin / heaviside of float16 and a 0-dim complex64: their meta functions refuse a
+    # complex operand before the types are promoted (to complex32, which Ember lacks), so the op's own message, not
+    # the promotion's (session 64, seed 64327)
+    h2 = torch.tensor([-2.083984375, 1.6474609375], dtype=F16)
+    zc0 = torch.tensor(complex(1.4295939207077026, -1.0854231119155884), dtype=C64)
+    for b in ["maximum", "minimum", "fmax", "fmin", "heaviside"]:
+        fx(b + "OfHalfAndZeroDimComplexRefusedBeforePromotion", b, F32, [("x", h2), ("y", zc0)], b,
+           lambda v, b=b: getattr(torch, b)(v["x"], v["y"]))
+    fx("maximumOfZeroDimComplexAndHalfRefusedBeforePromotion", "maximum", F32, [("x", zc0), ("y", h2)], "maximum",
+       lambda v: torch.maximum(v["x"], v["y"]))
 
 
 def main():

@@ -574,10 +574,16 @@ final class ComplexIndexing {
 
     /**
      * {@link #refuse} for a binary op: where either operand is complex, naming their common type (the type PyTorch's
-     * kernel dispatches on) and the first operand's device.
+     * kernel dispatches on) and the first operand's device. An op refused in words of its own ({@link #MESSAGES}:
+     * maximum, minimum, fmax, fmin, heaviside) is refused before the operands' types are promoted, as its meta
+     * function checks them first: float16 with a 0-dim complex64 (PyTorch's complex32, which Ember lacks) gets that
+     * op's message too.
      */
     static void refuse(String op, Tensor a, Tensor b) {
         if (a.dtype.isComplex() || b.dtype.isComplex()) {
+            if (!KERNELS.containsKey(op) && MESSAGES.containsKey(op)) {
+                throw new UnsupportedOperationException(MESSAGES.get(op));
+            }
             throw refused(op, a.device, ArithmeticOps.resultType(a, b));
         }
     }

@@ -126,4 +126,18 @@ class FuzzRound32FixesTest {
         assertNull(check("logSoftmaxOfEmptyComplexDtypeRequiringGrad"));
         assertNull(check("logSoftmaxOfEmptyComplexDtypeWithoutGrad"));
     }
+
+    /**
+     * maximum / minimum / fmax / fmin / heaviside of a float16 tensor and a 0-dim complex64 one (either order) answered
+     * "Ember has no complex type with torch.float16 parts": the common type (PyTorch's complex32) was computed to name a
+     * kernel; their meta functions refuse any complex operand before the promotion, in the op's own words (found by a
+     * round 32 hunt in session 64, seed 64327).
+     */
+    @Test
+    void complexRefusalsInTheOpsOwnWordsComeBeforeThePromotion() {
+        for (String op : new String[] {"maximum", "minimum", "fmax", "fmin", "heaviside"}) {
+            assertNull(check(op + "OfHalfAndZeroDimComplexRefusedBeforePromotion"), op);
+        }
+        assertNull(check("maximumOfZeroDimComplexAndHalfRefusedBeforePromotion"));
+    }
 }
