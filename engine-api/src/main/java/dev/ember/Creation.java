@@ -86,7 +86,7 @@ final class Creation {
      * the row-major ones (then a plain contiguous tensor serves): {@code t}'s own where they are non-overlapping and
      * dense (an empty tensor's always), otherwise dense strides in their order ({@link ShapeOps#preservedStrides}).
      */
-    static int[] likeStrides(Tensor t) {
+    private static int[] likeStrides(Tensor t) {
         int[] strides = t.layout.strides();
         int[] shape = t.shape;
         for (int d : shape) {

@@ -124,14 +124,9 @@ final class ReduceKernels {
             return;
         }
         boolean max = op == ReduceOp.MAX;
-        if (fold) {
-            for (int i = 0; i < n; i++) {
-                d[dOff + i * dStride] = LOOPS.extreme(max, f, sOff + i * sStride, count);
-            }
-            return;
-        }
         for (int i = 0; i < n; i++) {
-            d[dOff + i * dStride] = LOOPS.extremeByKeys(max, f, sOff + i * sStride, count);
+            int at = sOff + i * sStride;
+            d[dOff + i * dStride] = fold ? LOOPS.extreme(max, f, at, count) : LOOPS.extremeByKeys(max, f, at, count);
         }
     }
 
